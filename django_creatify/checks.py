@@ -1,0 +1,77 @@
+"""System checks: configuration mistakes show up in ``manage.py check``, not at 3 a.m."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+from .conf import creatify_settings
+
+
+@register(Tags.compatibility)
+def check_credentials(app_configs=None, **kwargs):
+    if creatify_settings.API_ID and creatify_settings.API_KEY:
+        return []
+    return [
+        Warning(
+            "Creatify credentials are not configured; syncing will fail.",
+            hint=(
+                'Set CREATIFY = {"API_ID": ..., "API_KEY": ...} in settings, or the '
+                "CREATIFY_API_ID and CREATIFY_API_KEY environment variables. For local work, "
+                "run `manage.py creatify_sandbox` and point BASE_URL at it."
+            ),
+            id="django_creatify.W001",
+        )
+    ]
+
+
+@register(Tags.security)
+def check_base_url(app_configs=None, **kwargs):
+    base_url = creatify_settings.BASE_URL
+    parts = urlsplit(str(base_url or ""))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return [
+            Error(
+                f"CREATIFY['BASE_URL'] must be an http(s) URL, not {base_url!r}.",
+                id="django_creatify.E001",
+            )
+        ]
+    if parts.scheme != "https" and not settings.DEBUG:
+        return [
+            Warning(
+                "CREATIFY['BASE_URL'] is not https while DEBUG is off: API keys would travel "
+                "in clear text.",
+                hint="Use https://api.creatify.ai, or plain http only for a local sandbox.",
+                id="django_creatify.W002",
+            )
+        ]
+    return []
+
+
+@register(Tags.compatibility)
+def check_numbers(app_configs=None, **kwargs):
+    errors = []
+    try:
+        connect, read = creatify_settings.timeout
+        if connect <= 0 or read <= 0:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors.append(
+            Error(
+                "CREATIFY['TIMEOUT'] must be a positive number or a (connect, read) pair.",
+                id="django_creatify.E002",
+            )
+        )
+    for name in ("MAX_RETRIES", "SYNC_BATCH_SIZE"):
+        value = getattr(creatify_settings, name)
+        minimum = 0 if name == "MAX_RETRIES" else 1
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            errors.append(
+                Error(
+                    f"CREATIFY[{name!r}] must be an integer >= {minimum}, not {value!r}.",
+                    id="django_creatify.E003",
+                )
+            )
+    return errors

@@ -1,0 +1,89 @@
+"""The ``CREATIFY`` settings dict, read lazily and re-read when a test changes it.
+
+Modelled on DRF's ``api_settings``: defaults live here, the host overrides any key in
+``settings.CREATIFY``, and import strings are resolved on first use.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.module_loading import import_string
+
+DEFAULTS: dict[str, Any] = {
+    "API_ID": None,
+    "API_KEY": None,
+    "BASE_URL": "https://api.creatify.ai",
+    # (connect, read) seconds; a single number applies to both.
+    "TIMEOUT": (5.0, 30.0),
+    # Extra attempts after the first, for connection errors, 429 and 502/503/504.
+    "MAX_RETRIES": 3,
+    "BACKOFF_BASE": 0.5,
+    "BACKOFF_MAX": 30.0,
+    # A Retry-After longer than this is cut to it, so a hostile header cannot park a worker.
+    "RETRY_AFTER_MAX": 120.0,
+    # Rows per read-compare-write round trip in sync.py.
+    "SYNC_BATCH_SIZE": 500,
+    # Creatify's editor links expire this many seconds after they are handed out.
+    "EDITOR_URL_TTL": 24 * 60 * 60,
+    "WEBHOOK_SECRET": None,
+    "API_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+}
+
+ENV_FALLBACKS = {"API_ID": "CREATIFY_API_ID", "API_KEY": "CREATIFY_API_KEY"}
+IMPORT_STRINGS = {"API_PERMISSION_CLASSES"}
+
+
+class CreatifySettings:
+    """Attribute access to the merged settings; values are cached until ``reload()``."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Any] = {}
+
+    @property
+    def user_settings(self) -> dict[str, Any]:
+        value = getattr(settings, "CREATIFY", None) or {}
+        if not isinstance(value, dict):
+            raise TypeError("settings.CREATIFY must be a dict")
+        return value
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in DEFAULTS:
+            raise AttributeError(f"Invalid CREATIFY setting: {name!r}")
+        if name in self._cache:
+            return self._cache[name]
+        value = self.user_settings.get(name, DEFAULTS[name])
+        if value in (None, "") and name in ENV_FALLBACKS:
+            value = os.environ.get(ENV_FALLBACKS[name]) or None
+        if name in IMPORT_STRINGS:
+            value = [import_string(item) if isinstance(item, str) else item for item in value]
+        self._cache[name] = value
+        return value
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        value = self.TIMEOUT
+        if isinstance(value, int | float):
+            return (float(value), float(value))
+        connect, read = value
+        return (float(connect), float(read))
+
+    def reload(self) -> None:
+        self._cache.clear()
+
+    def __repr__(self) -> str:
+        # Never print the key, even in a debugger.
+        return "<CreatifySettings>"
+
+
+creatify_settings = CreatifySettings()
+
+
+@receiver(setting_changed)
+def _reload_on_change(*, setting: str, **kwargs: Any) -> None:
+    if setting == "CREATIFY":
+        creatify_settings.reload()

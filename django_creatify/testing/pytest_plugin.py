@@ -1,0 +1,1 @@
+"""pytest plugin: the ``creatify_sandbox`` fixture (filled in by the sandbox work)."""
