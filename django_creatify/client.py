@@ -1,0 +1,263 @@
+"""HTTP access to Creatify's Aurora API. Knows nothing of models or the database.
+
+Transient failures (connection errors, timeouts, 429, 500/502/503/504) are retried with
+exponential backoff and full jitter, honouring ``Retry-After``; everything else raises a
+typed :mod:`django_creatify.exceptions` error at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+
+from . import __version__
+from .conf import creatify_settings
+from .exceptions import (
+    ConfigurationError,
+    PayloadError,
+    TransportError,
+    error_for_status,
+    excerpt,
+)
+
+logger = logging.getLogger(__name__)
+
+AURORA_PATH = "/api/aurora/"
+MAX_IDS_PER_REQUEST = 100
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# A POST that reached the server may have created a job: only retry what was surely refused.
+CREATE_RETRY_STATUSES = frozenset({429})
+USER_AGENT = f"django-creatify/{__version__}"
+
+
+def pause(seconds: float) -> None:
+    """Wait between retries; a module function so tests can record waits instead."""
+    time.sleep(seconds)
+
+
+def normalize_ids(ids: Iterable[str | uuid.UUID]) -> list[str]:
+    """Validate ids as UUIDs and return them canonical, de-duplicated, in order."""
+    seen: dict[str, None] = {}
+    for raw_id in ids:
+        try:
+            value = raw_id if isinstance(raw_id, uuid.UUID) else uuid.UUID(str(raw_id).strip())
+        except (ValueError, AttributeError, TypeError):
+            raise ValueError(f"Not a UUID: {str(raw_id)[:64]!r}") from None
+        seen.setdefault(str(value), None)
+    return list(seen)
+
+
+def chunked(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class CreatifyClient:
+    """A small, thread-unsafe client: make one per unit of work (a sync, a request)."""
+
+    def __init__(
+        self,
+        api_id: str | None = None,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | tuple[float, float] | None = None,
+        max_retries: int | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        api_id = api_id or creatify_settings.API_ID
+        api_key = api_key or creatify_settings.API_KEY
+        if not api_id or not api_key:
+            raise ConfigurationError(
+                "Creatify credentials are missing: set CREATIFY['API_ID'] and CREATIFY['API_KEY'] "
+                "(or the CREATIFY_API_ID / CREATIFY_API_KEY environment variables)"
+            )
+        self.base_url = str(base_url or creatify_settings.BASE_URL).rstrip("/")
+        if timeout is None:
+            timeout = creatify_settings.timeout
+        self.timeout = timeout if isinstance(timeout, tuple) else (float(timeout), float(timeout))
+        self.max_retries = creatify_settings.MAX_RETRIES if max_retries is None else max_retries
+        self.backoff_base = float(creatify_settings.BACKOFF_BASE)
+        self.backoff_max = float(creatify_settings.BACKOFF_MAX)
+        self.retry_after_max = float(creatify_settings.RETRY_AFTER_MAX)
+        self._sleep = sleep
+        self._api_id = str(api_id)
+        self.session = session or requests.Session()
+        self.session.headers.update(
+            {
+                "X-API-ID": str(api_id),
+                "X-API-KEY": str(api_key),
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+            }
+        )
+        #: How many HTTP requests this client sent, retries included.
+        self.request_count = 0
+
+    def __repr__(self) -> str:
+        return f"<CreatifyClient {self.base_url} api_id={self._api_id[:4]}…>"
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> CreatifyClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- Aurora -----------------------------------------------------------------------
+
+    def list_aurora(
+        self, ids: Iterable[str | uuid.UUID] | None = None, ordering: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Every job, or just ``ids`` (split into requests of at most 100 ids)."""
+        params: dict[str, str] = {}
+        if ordering:
+            params["ordering"] = ordering
+        if ids is None:
+            return self._get_list(params)
+        items: list[dict[str, Any]] = []
+        for chunk in chunked(normalize_ids(ids), MAX_IDS_PER_REQUEST):
+            items.extend(self._get_list({**params, "ids": ",".join(chunk)}))
+        return items
+
+    def get_aurora(self, flow_id: str | uuid.UUID) -> dict[str, Any]:
+        (canonical,) = normalize_ids([flow_id])
+        body = self._request("GET", f"{AURORA_PATH}{canonical}/")
+        if not isinstance(body, dict):
+            raise PayloadError(f"Expected a JSON object for job {canonical}, got {_kind(body)}")
+        return body
+
+    def create_aurora(self, **fields: Any) -> dict[str, Any]:
+        """POST a new job; returns Creatify's 201 body (the new AuroraFlow)."""
+        body = self._request(
+            "POST", AURORA_PATH, json=fields, retry_statuses=CREATE_RETRY_STATUSES, idempotent=False
+        )
+        if not isinstance(body, dict) or "id" not in body:
+            raise PayloadError(f"Expected the created job as a JSON object, got {_kind(body)}")
+        return body
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def _get_list(self, params: dict[str, str]) -> list[dict[str, Any]]:
+        body = self._request("GET", AURORA_PATH, params=params)
+        if not isinstance(body, list):
+            raise PayloadError(f"Expected a JSON array from {AURORA_PATH}, got {_kind(body)}")
+        return body
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: Any = None,
+        retry_statuses: frozenset[int] = RETRY_STATUSES,
+        idempotent: bool = True,
+    ) -> Any:
+        url = self.base_url + path
+        attempt = 0
+        while True:
+            try:
+                self.request_count += 1
+                response = self.session.request(
+                    method, url, params=params, json=json, timeout=self.timeout
+                )
+                content = response.content
+            except requests.RequestException as exc:
+                # A POST that timed out connecting never reached Creatify; anything later may have.
+                retryable = idempotent or isinstance(exc, requests.ConnectTimeout)
+                if retryable and attempt < self.max_retries:
+                    self._wait(attempt, None, f"{method} {path}: {type(exc).__name__}")
+                    attempt += 1
+                    continue
+                raise TransportError(_describe_transport_error(method, path, exc)) from None
+
+            if response.status_code < 400:
+                return _decode_json(content, method, path)
+
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if response.status_code in retry_statuses and attempt < self.max_retries:
+                self._wait(attempt, retry_after, f"{method} {path}: HTTP {response.status_code}")
+                attempt += 1
+                continue
+            raise error_for_status(response.status_code, content, url=path, retry_after=retry_after)
+
+    def _wait(self, attempt: int, retry_after: float | None, reason: str) -> None:
+        if retry_after is not None:
+            delay = min(retry_after, self.retry_after_max)
+        else:
+            ceiling = min(self.backoff_max, self.backoff_base * (2**attempt))
+            delay = random.uniform(0, ceiling)  # noqa: S311 (jitter, not cryptography)
+        logger.warning(
+            "Creatify %s; retry %d/%d in %.2fs", reason, attempt + 1, self.max_retries, delay
+        )
+        (self._sleep or pause)(delay)
+
+
+def _decode_json(content: bytes, method: str, path: str) -> Any:
+    try:
+        # NaN/Infinity are not JSON and PostgreSQL's jsonb refuses them: read them as null.
+        data = json.loads(content, parse_constant=lambda _constant: None)
+    except ValueError:
+        raise PayloadError(
+            f"Creatify sent a body that is not valid JSON for {method} {path} "
+            f"({len(content)} bytes): {excerpt(content, 120)!r}"
+        ) from None
+    # PostgreSQL text and jsonb cannot hold NUL characters; the byte scan keeps the usual case free.
+    if b"\\u0000" in content:
+        data = _without_nul(data)
+    return data
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    return value
+
+
+def _describe_transport_error(method: str, path: str, exc: requests.RequestException) -> str:
+    if isinstance(exc, requests.Timeout):
+        what = "timed out"
+    elif isinstance(exc, requests.ConnectionError):
+        what = "could not connect or the connection was dropped"
+    else:
+        what = f"failed ({type(exc).__name__})"
+    return f"Creatify request {method} {path} {what}"
+
+
+def _kind(value: Any) -> str:
+    return "an object" if isinstance(value, dict) else type(value).__name__

@@ -1,0 +1,120 @@
+"""The local mirror of Creatify's Aurora jobs. Rows are written only by :mod:`.sync`."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import ACTIVE_STATUSES, FINISHED_STATUSES, AuroraStatus, ModelVersion
+from .conf import creatify_settings
+
+
+class AuroraFlowQuerySet(models.QuerySet):
+    def finished(self) -> AuroraFlowQuerySet:
+        return self.filter(status__in=FINISHED_STATUSES)
+
+    def active(self) -> AuroraFlowQuerySet:
+        """Everything not finished, including statuses Creatify may add later."""
+        return self.exclude(status__in=FINISHED_STATUSES)
+
+
+class AuroraFlow(models.Model):
+    """One Aurora job, field for field as Creatify's ``AuroraFlow`` object.
+
+    URLs are ``TextField``: Creatify hands out signed CDN URLs far longer than 200
+    characters. Remote text is stored as sent and must be escaped wherever it is shown.
+    """
+
+    Status = AuroraStatus
+    ModelVersion = ModelVersion
+
+    id = models.UUIDField(_("id"), primary_key=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), null=True, blank=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), null=True, blank=True, db_index=True)
+    name = models.TextField(_("name"), null=True, blank=True)
+    audio = models.TextField(_("audio URL"), blank=True, default="")
+    image = models.TextField(_("image URL"), blank=True, default="")
+    text_prompt = models.TextField(_("text prompt"), blank=True, default="")
+    prompt_guidance_scale = models.FloatField(_("prompt guidance scale"), null=True, blank=True)
+    model_version = models.CharField(
+        _("model version"), max_length=64, blank=True, default="", choices=ModelVersion.choices
+    )
+    video_output = models.TextField(_("video URL"), null=True, blank=True)
+    credits_used = models.FloatField(_("credits used"), null=True, blank=True)
+    duration = models.IntegerField(_("duration (s)"), null=True, blank=True)
+    progress = models.FloatField(_("progress (as sent)"), null=True, blank=True)
+    failed_reason = models.TextField(_("failed reason"), blank=True, default="")
+    media_job = models.UUIDField(_("media job"), null=True, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=64,
+        blank=True,
+        default="",
+        choices=AuroraStatus.choices,
+        db_index=True,
+    )
+    is_hidden = models.BooleanField(_("hidden"), default=False)
+    webhook_url = models.TextField(_("webhook URL"), null=True, blank=True)
+    preview = models.TextField(_("preview URL"), null=True, blank=True)
+    editor_url = models.TextField(_("editor URL"), null=True, blank=True)
+
+    raw = models.JSONField(_("last payload"), default=dict, blank=True)
+    synced_at = models.DateTimeField(_("last written from Creatify"), null=True, blank=True)
+    editor_url_fetched_at = models.DateTimeField(_("editor URL received"), null=True, blank=True)
+    missing_since = models.DateTimeField(
+        _("missing from Creatify since"),
+        null=True,
+        blank=True,
+        help_text=_("Set when a full sync no longer lists this job; cleared if it comes back."),
+    )
+
+    objects = AuroraFlowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Aurora video")
+        verbose_name_plural = _("Aurora videos")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name or str(self.id)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+    @property
+    def is_active(self) -> bool:
+        return not self.is_finished
+
+    @property
+    def is_known_status(self) -> bool:
+        return self.status in FINISHED_STATUSES or self.status in ACTIVE_STATUSES
+
+    @property
+    def progress_percent(self) -> float:
+        """0..100 whichever scale Creatify used: values up to 1 are read as a fraction."""
+        if self.status == AuroraStatus.DONE:
+            return 100.0
+        if self.progress is None:
+            return 0.0
+        percent = self.progress * 100 if self.progress <= 1 else self.progress
+        return round(min(100.0, max(0.0, percent)), 1)
+
+    @property
+    def editor_url_expires_at(self) -> datetime | None:
+        if not self.editor_url or self.editor_url_fetched_at is None:
+            return None
+        return self.editor_url_fetched_at + timedelta(seconds=creatify_settings.EDITOR_URL_TTL)
+
+    @property
+    def editor_url_is_valid(self) -> bool:
+        expires_at = self.editor_url_expires_at
+        return expires_at is not None and timezone.now() < expires_at
+
+    @property
+    def current_editor_url(self) -> str | None:
+        """The editor link while it still works, else ``None``."""
+        return self.editor_url if self.editor_url_is_valid else None

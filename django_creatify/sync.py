@@ -1,0 +1,269 @@
+"""The one place that writes mirror rows.
+
+Per batch of items: one query reads the existing rows (locked on databases that can),
+one transaction writes the new rows and the changed ones, and nothing else is touched.
+Fetching finishes before the first write, so a failed request changes no row.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from .client import CreatifyClient, chunked
+from .conf import creatify_settings
+from .models import AuroraFlow
+from .payloads import MIRRORED_FIELDS, ParsedFlow, SkippedItem, parse_flows
+from .signals import aurora_status_changed
+
+logger = logging.getLogger(__name__)
+
+WRITTEN_FIELDS: tuple[str, ...] = (
+    *MIRRORED_FIELDS,
+    "raw",
+    "synced_at",
+    "editor_url_fetched_at",
+    "missing_since",
+)
+# What the compare step needs of an existing row; never the whole row.
+COMPARED_FIELDS = (
+    "id",
+    "raw",
+    "updated_at",
+    "status",
+    "editor_url",
+    "editor_url_fetched_at",
+    "missing_since",
+)
+MISSING_SCAN_CHUNK = 2000
+
+
+@dataclass
+class SyncResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    #: Items older (``updated_at``) than the mirrored row: ignored, counted apart.
+    stale: int = 0
+    #: Rows a full listing no longer contains, newly marked ``missing_since``.
+    missing: int = 0
+    requests: int = 0
+    skipped_items: list[SkippedItem] = field(default_factory=list)
+
+    @property
+    def written(self) -> int:
+        return self.created + self.updated
+
+    def merge(self, other: SyncResult) -> SyncResult:
+        for name in ("created", "updated", "unchanged", "skipped", "stale", "missing", "requests"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.skipped_items.extend(other.skipped_items)
+        return self
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "stale": self.stale,
+            "missing": self.missing,
+            "requests": self.requests,
+            "skipped_reasons": [str(item) for item in self.skipped_items[:50]],
+        }
+
+    def __str__(self) -> str:
+        text = (
+            f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}, "
+            f"skipped {self.skipped}"
+        )
+        if self.stale:
+            text += f", stale {self.stale}"
+        if self.missing:
+            text += f", missing {self.missing}"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    flow: AuroraFlow
+    previous_status: str | None
+    status: str
+
+
+def sync_aurora_flows(
+    ids: Iterable[str | uuid.UUID] | None = None,
+    ordering: str | None = None,
+    *,
+    client: CreatifyClient | None = None,
+) -> SyncResult:
+    """Fetch all jobs (or ``ids``, 100 per request) and write what changed.
+
+    Without ``ids`` the fetch is a complete listing, so rows it lacks get ``missing_since``.
+    """
+    ids = None if ids is None else list(ids)
+    if ids is not None and not ids:
+        return SyncResult()
+    owns_client = client is None
+    client = client or CreatifyClient()
+    requests_before = client.request_count
+    try:
+        items = client.list_aurora(ids=ids, ordering=ordering)
+    finally:
+        if owns_client:
+            client.close()
+    result = apply_aurora_payloads(items, complete_listing=ids is None)
+    result.requests = client.request_count - requests_before
+    return result
+
+
+def refresh_active_aurora_flows(*, client: CreatifyClient | None = None) -> SyncResult:
+    """Re-read every unfinished job that Creatify still lists, with ``ids=`` in chunks of 100."""
+    return sync_aurora_flows(ids=active_flow_ids(), client=client)
+
+
+def active_flow_ids() -> list[str]:
+    rows = AuroraFlow.objects.active().filter(missing_since__isnull=True).order_by("pk")
+    return [str(pk) for pk in rows.values_list("pk", flat=True)]
+
+
+def apply_aurora_payloads(items: Sequence[Any], *, complete_listing: bool = False) -> SyncResult:
+    """Write remote items into the mirror. ``items`` must come from the authenticated API."""
+    result = SyncResult()
+    now = timezone.now()
+    parsed = parse_flows(items)
+    result.skipped = len(parsed.skipped)
+    result.skipped_items = parsed.skipped
+    for item in parsed.skipped:
+        logger.warning("Creatify sync skipped %s", item)
+    seen: set[uuid.UUID] = set()
+    for batch in chunked(parsed.flows, creatify_settings.SYNC_BATCH_SIZE):
+        _write_batch(batch, now, result)
+        seen.update(flow.id for flow in batch)
+    if complete_listing:
+        result.missing = _mark_missing(seen, now)
+    return result
+
+
+def _write_batch(flows: list[ParsedFlow], now: datetime, result: SyncResult) -> None:
+    latest = _newest_per_id(flows)
+    result.unchanged += len(flows) - len(latest)
+    to_create: list[AuroraFlow] = []
+    to_update: list[AuroraFlow] = []
+    transitions: list[Transition] = []
+    with transaction.atomic():
+        existing = {
+            row["id"]: row
+            for row in AuroraFlow.objects.select_for_update()
+            .filter(id__in=list(latest))
+            .order_by("pk")
+            .values(*COMPARED_FIELDS)
+        }
+        for flow in latest.values():
+            row = existing.get(flow.id)
+            if row is None:
+                obj = _build(
+                    flow, now, editor_url_fetched_at=now if flow.values["editor_url"] else None
+                )
+                to_create.append(obj)
+                transitions.append(Transition(obj, None, obj.status))
+                continue
+            if _is_older(flow, row):
+                result.stale += 1
+                continue
+            if row["raw"] == flow.raw and row["missing_since"] is None:
+                result.unchanged += 1
+                continue
+            obj = _build(flow, now, editor_url_fetched_at=_editor_url_fetched_at(flow, row, now))
+            to_update.append(obj)
+            if row["status"] != obj.status:
+                transitions.append(Transition(obj, row["status"], obj.status))
+        if to_create:
+            # Upsert: a concurrent sync may insert the same new job between our read and write.
+            AuroraFlow.objects.bulk_create(
+                to_create,
+                update_conflicts=True,
+                unique_fields=["id"],
+                update_fields=list(WRITTEN_FIELDS),
+            )
+        if to_update:
+            AuroraFlow.objects.bulk_update(to_update, list(WRITTEN_FIELDS))
+        if transitions and aurora_status_changed.has_listeners(AuroraFlow):
+            transaction.on_commit(lambda: _announce(transitions))
+    result.created += len(to_create)
+    result.updated += len(to_update)
+
+
+def _newest_per_id(flows: list[ParsedFlow]) -> dict[uuid.UUID, ParsedFlow]:
+    latest: dict[uuid.UUID, ParsedFlow] = {}
+    for flow in flows:
+        current = latest.get(flow.id)
+        if current is None or not _is_older(flow, {"updated_at": current.values["updated_at"]}):
+            latest[flow.id] = flow
+    return latest
+
+
+def _is_older(flow: ParsedFlow, row: dict[str, Any]) -> bool:
+    incoming, stored = flow.values["updated_at"], row["updated_at"]
+    return incoming is not None and stored is not None and incoming < stored
+
+
+def _editor_url_fetched_at(flow: ParsedFlow, row: dict[str, Any], now: datetime) -> datetime | None:
+    url = flow.values["editor_url"]
+    if not url:
+        return None
+    if url == row["editor_url"] and row["editor_url_fetched_at"] is not None:
+        return row["editor_url_fetched_at"]
+    return now
+
+
+def _build(
+    flow: ParsedFlow, now: datetime, *, editor_url_fetched_at: datetime | None
+) -> AuroraFlow:
+    return AuroraFlow(
+        id=flow.id,
+        raw=flow.raw,
+        synced_at=now,
+        editor_url_fetched_at=editor_url_fetched_at,
+        missing_since=None,
+        **flow.values,
+    )
+
+
+def _mark_missing(seen: set[uuid.UUID], now: datetime) -> int:
+    present = AuroraFlow.objects.filter(missing_since__isnull=True).values_list("pk", flat=True)
+    gone = [pk for pk in present.iterator(chunk_size=MISSING_SCAN_CHUNK) if pk not in seen]
+    marked = 0
+    for chunk in chunked(gone, creatify_settings.SYNC_BATCH_SIZE):
+        marked += AuroraFlow.objects.filter(pk__in=chunk, missing_since__isnull=True).update(
+            missing_since=now
+        )
+    if marked:
+        logger.info("Creatify no longer lists %d mirrored job(s); marked missing", marked)
+    return marked
+
+
+def _announce(transitions: list[Transition]) -> None:
+    for transition in transitions:
+        responses = aurora_status_changed.send_robust(
+            sender=AuroraFlow,
+            flow=transition.flow,
+            previous_status=transition.previous_status,
+            status=transition.status,
+        )
+        for receiver, response in responses:
+            if isinstance(response, Exception):
+                logger.error(
+                    "aurora_status_changed receiver %r failed for job %s",
+                    receiver,
+                    transition.flow.pk,
+                    exc_info=response,
+                )

@@ -1,0 +1,79 @@
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+from django_creatify import checks
+from django_creatify.conf import creatify_settings
+
+
+def ids(messages):
+    return [message.id for message in messages]
+
+
+def test_settings_reload_when_overridden():
+    assert creatify_settings.API_ID == "test-api-id"
+    with override_settings(CREATIFY={"API_ID": "other", "API_KEY": "k"}):
+        assert creatify_settings.API_ID == "other"
+        assert creatify_settings.BASE_URL == "https://api.creatify.ai"
+    assert creatify_settings.API_ID == "test-api-id"
+
+
+def test_credentials_fall_back_to_the_environment(monkeypatch):
+    monkeypatch.setenv("CREATIFY_API_ID", "env-id")
+    monkeypatch.setenv("CREATIFY_API_KEY", "env-key")
+    with override_settings(CREATIFY={}):
+        assert (creatify_settings.API_ID, creatify_settings.API_KEY) == ("env-id", "env-key")
+        assert checks.check_credentials() == []
+
+
+def test_unknown_setting_is_an_error_and_repr_hides_the_key():
+    with pytest.raises(AttributeError, match="NOPE"):
+        creatify_settings.NOPE
+    assert "test-api-key-secret" not in repr(creatify_settings)
+
+
+def test_timeout_accepts_a_number_or_a_pair():
+    with override_settings(CREATIFY={"TIMEOUT": 7}):
+        assert creatify_settings.timeout == (7.0, 7.0)
+    with override_settings(CREATIFY={"TIMEOUT": (2, 9)}):
+        assert creatify_settings.timeout == (2.0, 9.0)
+
+
+def test_missing_credentials_warn_with_a_hint(monkeypatch):
+    monkeypatch.delenv("CREATIFY_API_ID", raising=False)
+    monkeypatch.delenv("CREATIFY_API_KEY", raising=False)
+    with override_settings(CREATIFY={}):
+        (warning,) = checks.check_credentials()
+    assert warning.id == "django_creatify.W001"
+    assert "CREATIFY_API_ID" in warning.hint
+
+
+def test_plain_http_base_url_warns_outside_debug():
+    with override_settings(DEBUG=False, CREATIFY={"BASE_URL": "http://api.example"}):
+        assert ids(checks.check_base_url()) == ["django_creatify.W002"]
+    with override_settings(DEBUG=True, CREATIFY={"BASE_URL": "http://127.0.0.1:8765"}):
+        assert checks.check_base_url() == []
+    with override_settings(DEBUG=False, CREATIFY={"BASE_URL": "https://api.creatify.ai"}):
+        assert checks.check_base_url() == []
+
+
+def test_base_url_must_be_http():
+    with override_settings(CREATIFY={"BASE_URL": "ftp://x"}):
+        assert ids(checks.check_base_url()) == ["django_creatify.E001"]
+
+
+def test_bad_numbers_are_errors():
+    with override_settings(CREATIFY={"TIMEOUT": "soon", "MAX_RETRIES": -1, "SYNC_BATCH_SIZE": 0}):
+        errors = ids(checks.check_numbers())
+    assert errors == ["django_creatify.E002", "django_creatify.E003", "django_creatify.E003"]
+
+
+def test_checks_are_registered_with_django():
+    bad = {"BASE_URL": "ftp://x", "API_ID": "a", "API_KEY": "b"}
+    with override_settings(CREATIFY=bad), pytest.raises(Exception, match="E001"):
+        call_command("check")
+
+
+@pytest.mark.django_db
+def test_migrations_are_up_to_date():
+    call_command("makemigrations", "django_creatify", "--check", "--dry-run", verbosity=0)
