@@ -20,7 +20,9 @@ def parse_database_url(url: str) -> dict:
     parts = urlsplit(url)
     scheme = parts.scheme.split("+")[0]
     if scheme not in ENGINES:
-        raise ValueError(f"DATABASE_URL scheme {parts.scheme!r} is not supported (use postgres or sqlite)")
+        raise ValueError(
+            f"DATABASE_URL scheme {parts.scheme!r} is not supported (use postgres or sqlite)"
+        )
     if scheme == "sqlite":
         # sqlite:////abs/path.db or sqlite:///relative.db
         return {"ENGINE": ENGINES[scheme], "NAME": unquote(parts.path[1:]) or ":memory:"}

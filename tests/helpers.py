@@ -1,0 +1,73 @@
+"""Shared test helpers: the sandbox's list as served over HTTP, and row snapshots."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import requests
+from django.forms.models import model_to_dict
+
+from django_creatify.models import AuroraFlow
+from django_creatify.payloads import MIRRORED_FIELDS
+
+
+def served(sandbox, **params) -> list[dict]:
+    """The list exactly as the sandbox serves it over HTTP right now."""
+    response = requests.get(
+        f"{sandbox.url}/api/aurora/",
+        params=params,
+        headers={"X-API-ID": sandbox.api_id, "X-API-KEY": sandbox.api_key},
+        timeout=10,
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def expected_row(payload: dict) -> dict:
+    """What the mirror must hold for a served payload, spelled out field by field."""
+
+    def optional(name, convert):
+        value = payload.get(name)
+        return None if value is None else convert(value)
+
+    return {
+        "id": uuid.UUID(payload["id"]),
+        "created_at": datetime.fromisoformat(payload["created_at"]),
+        "updated_at": datetime.fromisoformat(payload["updated_at"]),
+        "name": payload.get("name"),
+        "audio": payload.get("audio") or "",
+        "image": payload.get("image") or "",
+        "text_prompt": payload.get("text_prompt") or "",
+        "prompt_guidance_scale": optional("prompt_guidance_scale", float),
+        "model_version": payload.get("model_version") or "",
+        "video_output": payload.get("video_output"),
+        "credits_used": optional("credits_used", float),
+        "duration": optional("duration", int),
+        "progress": optional("progress", float),
+        "failed_reason": payload.get("failed_reason") or "",
+        "media_job": optional("media_job", uuid.UUID),
+        "status": payload["status"],
+        "is_hidden": bool(payload.get("is_hidden")),
+        "webhook_url": payload.get("webhook_url"),
+        "preview": payload.get("preview"),
+        "editor_url": payload.get("editor_url"),
+        "raw": payload,
+    }
+
+
+def row_values(row: AuroraFlow) -> dict:
+    values = model_to_dict(row, fields=list(expected_row_keys()))
+    values["id"] = row.id
+    values["created_at"] = row.created_at
+    values["updated_at"] = row.updated_at
+    return values
+
+
+def expected_row_keys():
+    return [*MIRRORED_FIELDS, "id", "raw"]
+
+
+def snapshot() -> dict:
+    """Every column of every mirrored row, to prove a failure changed nothing."""
+    return {row["id"]: row for row in AuroraFlow.objects.order_by("pk").values()}
