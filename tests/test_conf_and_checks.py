@@ -69,6 +69,7 @@ def test_bad_numbers_are_errors():
     assert errors == ["django_creatify.E002", "django_creatify.E003", "django_creatify.E003"]
 
 
+@pytest.mark.django_db  # Django 6 checks may query the database
 def test_checks_are_registered_with_django():
     bad = {"BASE_URL": "ftp://x", "API_ID": "a", "API_KEY": "b"}
     with override_settings(CREATIFY=bad):
