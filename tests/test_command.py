@@ -3,6 +3,7 @@
 import pytest
 from django.conf import settings
 from django.core.management import ManagementUtility, call_command
+from django.db import connections
 from django.test import override_settings
 
 from django_creatify.models import AuroraFlow
@@ -11,6 +12,13 @@ from django_creatify.sandbox import Fault
 from .helpers import snapshot
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def keep_test_connection(monkeypatch):
+    # run_from_argv closes every connection when it ends, which would end the test's
+    # transaction on PostgreSQL; a real manage.py process exits right after anyway.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
 
 
 def manage(*args, capsys):

@@ -52,8 +52,10 @@ def test_missing_credentials_warn_with_a_hint(monkeypatch):
 def test_plain_http_base_url_warns_outside_debug():
     with override_settings(DEBUG=False, CREATIFY={"BASE_URL": "http://api.example"}):
         assert ids(checks.check_base_url()) == ["django_creatify.W002"]
-    with override_settings(DEBUG=True, CREATIFY={"BASE_URL": "http://127.0.0.1:8765"}):
+    with override_settings(DEBUG=True, CREATIFY={"BASE_URL": "http://api.example"}):
         assert checks.check_base_url() == []
+    with override_settings(DEBUG=False, CREATIFY={"BASE_URL": "http://127.0.0.1:8765"}):
+        assert checks.check_base_url() == []  # the sandbox on loopback
     with override_settings(DEBUG=False, CREATIFY={"BASE_URL": "https://api.creatify.ai"}):
         assert checks.check_base_url() == []
 
