@@ -1,0 +1,117 @@
+"""``/_sandbox/...``: drive a sandbox from another process (the demo, another test run).
+
+Thin JSON wrappers over the public :class:`~django_creatify.sandbox.app.Sandbox` methods;
+no API credentials needed. Trailing slashes are optional here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from .faults import Fault
+from .messages import Request, Response, detail, json_response
+from .timeline import FINAL_STATUSES
+
+if TYPE_CHECKING:
+    from .app import Sandbox
+
+PREFIX = "/_sandbox"
+_JOB = re.compile(r"^/jobs/([^/]+)$")
+ENDPOINTS = [
+    "GET /_sandbox/",
+    "POST /_sandbox/advance {seconds}",
+    "GET /_sandbox/jobs",
+    "POST /_sandbox/jobs {count, seed, ...fields} | {...fields}",
+    "GET /_sandbox/jobs/<id>",
+    "PATCH /_sandbox/jobs/<id> {...fields}",
+    "GET|POST|DELETE /_sandbox/faults",
+    "POST /_sandbox/outcomes {outcomes: [...]}",
+    "GET|DELETE /_sandbox/requests",
+    "GET /_sandbox/webhooks",
+    "POST /_sandbox/reset",
+]
+
+
+def handle_control(sandbox: Sandbox, request: Request) -> Response:
+    path = request.path.removeprefix(PREFIX).rstrip("/") or "/"
+    route = (request.method, path)
+    try:
+        data = _json(request.body)
+        if route == ("GET", "/"):
+            return json_response(
+                200,
+                {"now": sandbox.now().isoformat(), "jobs": len(sandbox), "endpoints": ENDPOINTS},
+            )
+        if route == ("POST", "/advance"):
+            sandbox.advance(float(_object(data).get("seconds", 0)))
+            return json_response(200, {"now": sandbox.now().isoformat()})
+        if route == ("GET", "/jobs"):
+            return json_response(200, sandbox.payloads())
+        if route == ("POST", "/jobs"):
+            fields = dict(_object(data))
+            if "count" in fields:
+                count = int(fields.pop("count"))
+                seed = fields.pop("seed", None)
+                return json_response(201, sandbox.add_jobs(count, seed=seed, **fields))
+            return json_response(201, sandbox.add_job(**fields))
+        if match := _JOB.match(path):
+            job_id = match[1]
+            if job_id not in sandbox:
+                return detail(404, "Not found.")
+            if request.method == "GET":
+                return json_response(200, sandbox.job(job_id))
+            if request.method in ("PATCH", "POST"):
+                return json_response(200, sandbox.update_job(job_id, **_object(data)))
+        if route == ("GET", "/faults"):
+            return json_response(200, sandbox.pending_faults())
+        if route == ("POST", "/faults"):
+            specs = data if isinstance(data, list) else [_object(data)]
+            for spec in specs:
+                spec = _object(spec)
+                sandbox.inject(
+                    Fault.from_spec(spec),
+                    method=spec.get("method"),
+                    path_prefix=spec.get("path_prefix"),
+                )
+            return json_response(201, {"queued": len(specs)})
+        if route == ("DELETE", "/faults"):
+            sandbox.clear_faults()
+            return Response(204, b"", None)
+        if route == ("POST", "/outcomes"):
+            outcomes = _object(data).get("outcomes", [])
+            if not isinstance(outcomes, list) or any(
+                outcome not in FINAL_STATUSES for outcome in outcomes
+            ):
+                raise ValueError(f"outcomes must be a list of {', '.join(FINAL_STATUSES)}")
+            sandbox.next_outcomes.extend(outcomes)
+            return json_response(200, {"outcomes": list(sandbox.next_outcomes)})
+        if route == ("GET", "/requests"):
+            return json_response(200, [recorded.to_json() for recorded in sandbox.requests])
+        if route == ("DELETE", "/requests"):
+            sandbox.clear_requests()
+            return Response(204, b"", None)
+        if route == ("GET", "/webhooks"):
+            return json_response(200, [delivered.to_json() for delivered in sandbox.webhooks])
+        if route == ("POST", "/reset"):
+            sandbox.reset()
+            return Response(204, b"", None)
+    except (ValueError, TypeError, KeyError) as exc:
+        return detail(400, str(exc) or type(exc).__name__)
+    return detail(404, "Not found.")
+
+
+def _json(body: bytes) -> Any:
+    if not body.strip():
+        return {}
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise ValueError("the body must be JSON") from None
+
+
+def _object(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ValueError("expected a JSON object")
+    return data

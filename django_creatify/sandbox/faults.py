@@ -1,0 +1,229 @@
+"""Scripted failures: each matching request consumes the next queued :class:`Fault`."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Any
+
+STATUS, LATENCY, TRUNCATE, DROP, WRONG_TYPES, BODY = (
+    "status",
+    "latency",
+    "truncate",
+    "drop",
+    "wrong_types",
+    "body",
+)
+KINDS = (STATUS, LATENCY, TRUNCATE, DROP, WRONG_TYPES, BODY)
+# Faults with no path_prefix hit the API only, so pages that embed media keep working.
+DEFAULT_PREFIX = "/api/"
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """One scripted misbehaviour; build it with the class methods."""
+
+    kind: str
+    code: int = 200
+    retry_after: str | None = None
+    seconds: float = 0.0
+    raw: bytes | None = None
+    content_type: str = "application/json"
+
+    @classmethod
+    def status(
+        cls, code: int, *, retry_after: float | str | datetime | None = None, body: Any = None
+    ) -> Fault:
+        """An error status (500, 502, 503, 429...) with a realistic body, or ``body``.
+
+        ``retry_after`` is sent as ``Retry-After``: seconds, an HTTP-date string, or a
+        datetime (formatted as an HTTP-date).
+        """
+        raw, content_type = _encode(body) if body is not None else (None, "application/json")
+        return cls(STATUS, code, _retry_after(retry_after), raw=raw, content_type=content_type)
+
+    @classmethod
+    def latency(cls, seconds: float) -> Fault:
+        """Wait ``seconds`` (real time, on the server thread), then answer normally."""
+        return cls(LATENCY, seconds=float(seconds))
+
+    @classmethod
+    def truncate(cls) -> Fault:
+        """The real response, cut to half its body and ended by closing the connection."""
+        return cls(TRUNCATE)
+
+    @classmethod
+    def drop(cls) -> Fault:
+        """Close the connection without sending a byte."""
+        return cls(DROP)
+
+    @classmethod
+    def wrong_types(cls) -> Fault:
+        """A 200 list whose items break the schema one way each (see wrong_type_items)."""
+        return cls(WRONG_TYPES)
+
+    @classmethod
+    def body(cls, status: int, raw: bytes | str, content_type: str = "application/json") -> Fault:
+        """Any status with exactly these bytes, e.g. an object where a list belongs."""
+        data = raw.encode() if isinstance(raw, str) else bytes(raw)
+        return cls(BODY, status, raw=data, content_type=content_type)
+
+    def to_spec(self) -> dict[str, Any]:
+        spec: dict[str, Any] = {"kind": self.kind}
+        if self.kind in (STATUS, BODY):
+            spec["code"] = self.code
+        if self.retry_after is not None:
+            spec["retry_after"] = self.retry_after
+        if self.kind == LATENCY:
+            spec["seconds"] = self.seconds
+        if self.raw is not None:
+            spec["body"] = self.raw.decode("utf-8", "replace")
+            spec["content_type"] = self.content_type
+        return spec
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> Fault:
+        """The inverse of to_spec(), for ``POST /_sandbox/faults``; raises ValueError."""
+        if not isinstance(spec, dict):
+            raise ValueError("a fault spec is a JSON object")
+        kind = spec.get("kind")
+        if kind == STATUS:
+            return cls.status(
+                _int(spec.get("code", spec.get("status"))),
+                retry_after=spec.get("retry_after"),
+                body=spec.get("body"),
+            )
+        if kind == LATENCY:
+            return cls.latency(float(spec.get("seconds", 0)))
+        if kind == TRUNCATE:
+            return cls.truncate()
+        if kind == DROP:
+            return cls.drop()
+        if kind == WRONG_TYPES:
+            return cls.wrong_types()
+        if kind == BODY:
+            body = spec.get("body", "")
+            raw = body if isinstance(body, str) else json.dumps(body)
+            return cls.body(
+                _int(spec.get("code", spec.get("status", 200))),
+                raw,
+                spec.get("content_type", "application/json"),
+            )
+        raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedFault:
+    fault: Fault
+    method: str | None
+    path_prefix: str | None
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method is not None and self.method.upper() != method.upper():
+            return False
+        return path.startswith(self.path_prefix or DEFAULT_PREFIX)
+
+
+class FaultQueue:
+    def __init__(self) -> None:
+        self._queue: list[QueuedFault] = []
+
+    def __len__(self) -> int:
+        return len(self._queue)
+
+    def add(self, faults: tuple[Fault, ...], method: str | None, path_prefix: str | None) -> None:
+        for fault in faults:
+            if not isinstance(fault, Fault):
+                raise TypeError(f"expected a Fault, got {type(fault).__name__}")
+            self._queue.append(QueuedFault(fault, method, path_prefix))
+
+    def take(self, method: str, path: str) -> Fault | None:
+        for index, queued in enumerate(self._queue):
+            if queued.matches(method, path):
+                del self._queue[index]
+                return queued.fault
+        return None
+
+    def clear(self) -> None:
+        self._queue.clear()
+
+    def pending(self) -> list[QueuedFault]:
+        return list(self._queue)
+
+
+def wrong_type_items(base: str) -> list[Any]:
+    """What ``Fault.wrong_types()`` serves, in this order.
+
+    Item 0 is well typed. Then one wrong thing each: an id that is not a UUID,
+    ``duration`` "abc", ``progress`` "45" (a numeric string, as sibling endpoints send),
+    ``credits_used`` "7.5" (likewise), ``status`` 5, ``created_at`` "yesterday", a bare
+    string instead of an object, and an object with no id.
+    """
+
+    def item(number: int, **changes: Any) -> dict[str, Any]:
+        job_id = str(uuid.UUID(int=0xC0FFEE00 + number, version=4))
+        valid = {
+            "id": job_id,
+            "created_at": "2025-01-02T03:04:05.678901Z",
+            "updated_at": "2025-01-02T03:05:06.789012Z",
+            "name": f"Wrong types #{number}",
+            "audio": f"{base}/media/audio.wav?job={job_id}",
+            "image": f"{base}/media/image.png?job={job_id}",
+            "text_prompt": "",
+            "prompt_guidance_scale": 1.0,
+            "model_version": "aurora_v1",
+            "video_output": f"{base}/media/video.mp4?job={job_id}",
+            "credits_used": 12.0,
+            "duration": 12,
+            "progress": 1.0,
+            "failed_reason": "",
+            "media_job": None,
+            "status": "done",
+            "is_hidden": False,
+            "webhook_url": None,
+            "preview": f"{base}/media/preview.mp4?job={job_id}",
+            "editor_url": None,
+        }
+        return {**valid, **changes}
+
+    no_id = item(8)
+    del no_id["id"]
+    return [
+        item(0),
+        item(1, id="not-a-uuid"),
+        item(2, duration="abc"),
+        item(3, progress="45"),
+        item(4, credits_used="7.5"),
+        item(5, status=5),
+        item(6, created_at="yesterday"),
+        "not an object",
+        no_id,
+    ]
+
+
+def _encode(body: Any) -> tuple[bytes, str]:
+    if isinstance(body, bytes):
+        return body, "application/octet-stream"
+    if isinstance(body, str):
+        return body.encode(), "text/plain; charset=utf-8"
+    return json.dumps(body).encode(), "application/json"
+
+
+def _retry_after(value: float | str | datetime | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        aware = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        return format_datetime(aware, usegmt=True)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    return str(value)
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or value is None:
+        raise ValueError("a fault needs a numeric status code")
+    return int(value)
