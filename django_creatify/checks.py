@@ -78,3 +78,44 @@ def check_numbers(app_configs=None, **kwargs):
                 )
             )
     return errors
+
+
+WEBHOOK_URL_MAX = 200  # Creatify's limit on webhook_url
+WEBHOOK_SECRET_MIN = 16
+
+
+@register(Tags.security)
+def check_webhooks(app_configs=None, **kwargs):
+    from .webhooks import configured_secrets, default_webhook_url
+
+    messages = []
+    secrets = configured_secrets()
+    if creatify_settings.WEBHOOK_BASE_URL and not secrets:
+        messages.append(
+            Warning(
+                "CREATIFY['WEBHOOK_BASE_URL'] is set but WEBHOOK_SECRET is not: the webhook "
+                "endpoint is mounted without a secret and refuses every request.",
+                hint="Set CREATIFY['WEBHOOK_SECRET'] to a long random string.",
+                id="django_creatify.W003",
+            )
+        )
+    if any(len(secret) < WEBHOOK_SECRET_MIN for secret in secrets):
+        messages.append(
+            Warning(
+                f"A CREATIFY['WEBHOOK_SECRET'] is shorter than {WEBHOOK_SECRET_MIN} characters; "
+                "it is all that stands between the endpoint and anyone guessing it.",
+                hint="Use e.g. secrets.token_urlsafe(32).",
+                id="django_creatify.W004",
+            )
+        )
+    url = default_webhook_url() if secrets else None
+    if url and len(url) > WEBHOOK_URL_MAX:
+        messages.append(
+            Warning(
+                f"The webhook URL is {len(url)} characters; Creatify accepts at most "
+                f"{WEBHOOK_URL_MAX}, so creating jobs would fail.",
+                hint="Use a shorter WEBHOOK_BASE_URL, URL prefix or WEBHOOK_SECRET.",
+                id="django_creatify.W005",
+            )
+        )
+    return messages

@@ -30,8 +30,27 @@ DEFAULTS: dict[str, Any] = {
     "SYNC_BATCH_SIZE": 500,
     # Creatify's editor links expire this many seconds after they are handed out.
     "EDITOR_URL_TTL": 24 * 60 * 60,
+    # Celery tasks (tasks.py, schedule.py): retries of transient failures through the broker.
+    "TASK_MAX_RETRIES": 5,
+    "TASK_RETRY_BACKOFF": 10.0,
+    "TASK_RETRY_BACKOFF_MAX": 600.0,
+    # A full sync's lease: how long a killed worker can keep others from syncing.
+    "SYNC_LOCK_TIMEOUT": 15 * 60,
+    # A queued single-job refresh absorbs repeat requests for this long, or until it starts.
+    "REFRESH_COALESCE_TIMEOUT": 60,
+    # Beat schedule: seconds between active refreshes, and between full syncs.
+    "ACTIVE_REFRESH_INTERVAL": 30,
+    "FULL_SYNC_INTERVAL": 60 * 60,
+    # The webhook path's secret segment; a list or tuple accepts each (for rotation).
     "WEBHOOK_SECRET": None,
+    # The site's public origin, e.g. "https://example.com"; with a secret set, jobs created
+    # through the API or admin get this site's webhook URL automatically.
+    "WEBHOOK_BASE_URL": None,
+    "WEBHOOK_MAX_BODY_BYTES": 64 * 1024,
+    "WEBHOOK_RETENTION_DAYS": 30,
     "API_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    # True: a non-staff user sees, reads and refreshes only the jobs they created.
+    "API_OWNER_SCOPED": False,
 }
 
 ENV_FALLBACKS = {"API_ID": "CREATIFY_API_ID", "API_KEY": "CREATIFY_API_KEY"}

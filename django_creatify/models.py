@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -64,6 +65,15 @@ class AuroraFlow(models.Model):
     raw = models.JSONField(_("last payload"), default=dict, blank=True)
     synced_at = models.DateTimeField(_("last written from Creatify"), null=True, blank=True)
     editor_url_fetched_at = models.DateTimeField(_("editor URL received"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The site user who created this job through the site, if any."),
+    )
     missing_since = models.DateTimeField(
         _("missing from Creatify since"),
         null=True,
@@ -118,3 +128,62 @@ class AuroraFlow(models.Model):
     def current_editor_url(self) -> str | None:
         """The editor link while it still works, else ``None``."""
         return self.editor_url if self.editor_url_is_valid else None
+
+
+class Lease(models.Model):
+    """A named lock that expires: see :mod:`django_creatify.locks`.
+
+    The database is what every worker on every host shares, so single flight lives here;
+    ``expires_at`` lets others take over from a worker that died without releasing.
+    """
+
+    name = models.CharField(_("name"), max_length=200, primary_key=True)
+    holder = models.CharField(_("holder"), max_length=200)
+    acquired_at = models.DateTimeField(_("acquired at"))
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        verbose_name = _("lease")
+        verbose_name_plural = _("leases")
+
+    def __str__(self) -> str:
+        return f"{self.name} held by {self.holder} until {self.expires_at:%Y-%m-%d %H:%M:%S}"
+
+
+class WebhookEvent(models.Model):
+    """Every webhook request that carried the right secret, and what became of it.
+
+    Creatify does not sign webhooks, so the body is only a hint that job ``flow_id``
+    changed: it is kept here for the record and never written into the mirror.
+    """
+
+    class Outcome(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        QUEUED = "queued", _("Refresh queued")
+        COALESCED = "coalesced", _("Refresh already queued")
+        REFRESHED = "refreshed", _("Refreshed")
+        FAILED = "failed", _("Failed")
+        REJECTED = "rejected", _("Rejected (bad request)")
+
+    received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+    flow_id = models.UUIDField(_("job id"), null=True, blank=True, db_index=True)
+    payload = models.JSONField(_("payload"), null=True, blank=True)
+    body_excerpt = models.TextField(_("body (when unreadable)"), blank=True, default="")
+    remote_addr = models.GenericIPAddressField(_("remote address"), null=True, blank=True)
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=16,
+        choices=Outcome.choices,
+        default=Outcome.RECEIVED,
+        db_index=True,
+    )
+    error = models.TextField(_("error"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.flow_id or 'unreadable'} at {self.received_at:%Y-%m-%d %H:%M:%S}"

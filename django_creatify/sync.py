@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from .client import CreatifyClient, chunked
 from .conf import creatify_settings
+from .exceptions import PayloadError
 from .models import AuroraFlow
 from .payloads import MIRRORED_FIELDS, ParsedFlow, SkippedItem, parse_flows
 from .signals import aurora_status_changed
@@ -151,6 +152,20 @@ def apply_aurora_payloads(items: Sequence[Any], *, complete_listing: bool = Fals
     if complete_listing:
         result.missing = _mark_missing(seen, now)
     return result
+
+
+def record_created_flow(payload: dict[str, Any], *, created_by=None) -> AuroraFlow:
+    """Mirror the job Creatify just created (its 201 body) and note who asked for it."""
+    result = apply_aurora_payloads([payload])
+    if result.skipped:
+        raise PayloadError(
+            f"Creatify's answer to a create is unreadable: {result.skipped_items[0]}"
+        )
+    flow_id = uuid.UUID(str(payload["id"]))
+    if created_by is not None:
+        # A separate write: created_by is the site's own fact, never part of a sync's fields.
+        AuroraFlow.objects.filter(pk=flow_id, created_by__isnull=True).update(created_by=created_by)
+    return AuroraFlow.objects.get(pk=flow_id)
 
 
 def _write_batch(flows: list[ParsedFlow], now: datetime, result: SyncResult) -> None:

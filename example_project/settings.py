@@ -19,6 +19,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_creatify",
     "example_project",
 ]
@@ -70,6 +73,17 @@ CREATIFY = {
     "API_ID": os.environ.get("CREATIFY_API_ID"),
     "API_KEY": os.environ.get("CREATIFY_API_KEY"),
     "BASE_URL": os.environ.get("CREATIFY_BASE_URL", "https://api.creatify.ai"),
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # django-creatify's throttle scopes; a scope without a rate is not throttled.
+    "DEFAULT_THROTTLE_RATES": {"creatify_create": "30/hour", "creatify_refresh": "120/hour"},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "django-creatify example API",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # Celery runs tasks inline unless a broker is configured, so the demo needs no broker.

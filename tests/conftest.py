@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 import pytest
 from django.conf import settings
 
@@ -20,3 +22,45 @@ def retry_waits(monkeypatch):
     waits: list[float] = []
     monkeypatch.setattr("django_creatify.client.pause", waits.append)
     return waits
+
+
+@contextmanager
+def celery_eagerness(eager: bool):
+    from celery import current_app
+
+    conf = current_app.conf
+    saved = conf.task_always_eager, conf.task_eager_propagates
+    conf.task_always_eager, conf.task_eager_propagates = eager, True
+    try:
+        yield conf
+    finally:
+        conf.task_always_eager, conf.task_eager_propagates = saved
+
+
+@pytest.fixture
+def eager_celery():
+    """Run tasks inline for this test, whatever broker the environment configured."""
+    with celery_eagerness(True) as conf:
+        yield conf
+
+
+@pytest.fixture
+def queued_to_broker():
+    """Send tasks to the configured broker for this test (the suite runs them inline)."""
+    with celery_eagerness(False) as conf:
+        yield conf
+
+
+@pytest.fixture
+def queued_tasks(monkeypatch, queued_to_broker):
+    """Stand in for the broker: record what would be queued instead of sending it."""
+    from celery.result import AsyncResult
+
+    queued = []
+
+    def record(task, args=None, kwargs=None, **options):
+        queued.append((task.name, list(args or []), dict(kwargs or {})))
+        return AsyncResult(f"queued-{len(queued)}")
+
+    monkeypatch.setattr("celery.app.task.Task.apply_async", record)
+    return queued

@@ -17,3 +17,9 @@ CREATIFY = {
     "BACKOFF_MAX": 0.0,
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+
+# In-process tests run tasks inline; the real-worker tests start workers with their own
+# settings (tests/celery_worker_settings.py), and `queued_tasks` stands in for a broker.
+CELERY_TASK_ALWAYS_EAGER = True
+# The example site's throttle rates would make a long run flaky; tests set rates themselves.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {}}  # noqa: F405

@@ -82,3 +82,22 @@ def test_checks_are_registered_with_django():
 @pytest.mark.django_db
 def test_migrations_are_up_to_date():
     call_command("makemigrations", "django_creatify", "--check", "--dry-run", verbosity=0)
+
+
+def test_webhook_checks():
+    base = {"API_ID": "a", "API_KEY": "b"}
+    with override_settings(CREATIFY={**base, "WEBHOOK_BASE_URL": "https://site.example"}):
+        assert ids(checks.check_webhooks()) == ["django_creatify.W003"]
+    with override_settings(
+        CREATIFY={**base, "WEBHOOK_SECRET": ["long-enough-secret-1234", "short"]}
+    ):
+        assert ids(checks.check_webhooks()) == ["django_creatify.W004"]
+    long_origin = "https://" + "x" * 180 + ".example"
+    secret = "s" * 32
+    with override_settings(
+        CREATIFY={**base, "WEBHOOK_SECRET": secret, "WEBHOOK_BASE_URL": long_origin}
+    ):
+        assert ids(checks.check_webhooks()) == ["django_creatify.W005"]
+    good = {**base, "WEBHOOK_SECRET": secret, "WEBHOOK_BASE_URL": "https://site.example"}
+    with override_settings(CREATIFY=good):
+        assert checks.check_webhooks() == []

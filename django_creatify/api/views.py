@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import filters, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from .. import sync, tasks
+from ..client import CreatifyClient
+from ..conf import creatify_settings
+from ..exceptions import CreatifyError
+from ..models import AuroraFlow
+from ..payloads import create_body
+from ..webhooks import default_webhook_url
+from .errors import creatify_error_response
+from .filters import AuroraFlowFilter
+from .serializers import AuroraFlowCreateSerializer, AuroraFlowSerializer
+from .throttling import OptionalScopedRateThrottle
+
+
+class AuroraFlowPagination(PageNumberPagination):
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class AuroraFlowViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Aurora jobs mirrored from Creatify: list, read, create, refresh."""
+
+    serializer_class = AuroraFlowSerializer
+    pagination_class = AuroraFlowPagination
+    filter_backends = (DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter)
+    filterset_class = AuroraFlowFilter
+    search_fields = ("name",)
+    ordering_fields = ("created_at", "updated_at", "progress", "status", "name")
+    ordering = ("-created_at",)
+
+    def get_permissions(self):
+        return [permission() for permission in creatify_settings.API_PERMISSION_CLASSES]
+
+    def get_throttles(self):
+        self.throttle_scope = {"create": "creatify_create", "refresh": "creatify_refresh"}.get(
+            self.action, ""
+        )
+        return [*super().get_throttles(), OptionalScopedRateThrottle()]
+
+    def get_queryset(self):
+        queryset = AuroraFlow.objects.all()
+        user = self.request.user
+        if creatify_settings.API_OWNER_SCOPED and not user.is_staff:
+            queryset = (
+                queryset.filter(created_by_id=user.pk) if user.is_authenticated else queryset.none()
+            )
+        return queryset
+
+    def get_serializer_class(self):
+        return AuroraFlowCreateSerializer if self.action == "create" else AuroraFlowSerializer
+
+    def handle_exception(self, exc):
+        if isinstance(exc, CreatifyError):
+            return creatify_error_response(exc)
+        return super().handle_exception(exc)
+
+    def create(self, request, *args, **kwargs):
+        form = AuroraFlowCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        body = create_body(**form.validated_data)
+        if "webhook_url" not in body and (own_webhook := default_webhook_url()):
+            body["webhook_url"] = own_webhook
+        with CreatifyClient() as client:
+            created = client.create_aurora(**body)
+        owner = request.user if request.user.is_authenticated else None
+        flow = sync.record_created_flow(created, created_by=owner)
+        data = AuroraFlowSerializer(flow, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def refresh(self, request, *args, **kwargs):
+        """Re-read this job from Creatify: at once when tasks run inline, else queued (202)."""
+        flow = self.get_object()
+        ran_inline = tasks.ran_inline(tasks.request_refresh(str(flow.pk)))
+        flow.refresh_from_db()
+        data = AuroraFlowSerializer(flow, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_200_OK if ran_inline else status.HTTP_202_ACCEPTED)

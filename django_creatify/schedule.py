@@ -1,0 +1,40 @@
+"""The periodic work a host site hands to Celery beat, in one line.
+
+    from django_creatify.schedule import beat_schedule
+    app.conf.beat_schedule = {**beat_schedule(), **your_own_entries}
+
+django-celery-beat's ``DatabaseScheduler`` copies ``app.conf.beat_schedule`` into its
+``PeriodicTask`` rows when beat starts, so the same line works there too.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from .conf import creatify_settings
+
+REFRESH_ACTIVE_TASK = "django_creatify.tasks.refresh_active_aurora_flows"
+FULL_SYNC_TASK = "django_creatify.tasks.sync_aurora_flows"
+
+
+def beat_schedule() -> dict[str, dict[str, Any]]:
+    """Active refresh every ``ACTIVE_REFRESH_INTERVAL`` s, full sync every ``FULL_SYNC_INTERVAL`` s.
+
+    A tick that no worker picks up before the next one expires instead of piling up while
+    workers are down: the next tick does the same work with fresher data.
+    """
+    refresh = float(creatify_settings.ACTIVE_REFRESH_INTERVAL)
+    full = float(creatify_settings.FULL_SYNC_INTERVAL)
+    return {
+        "creatify-refresh-active-aurora-flows": {
+            "task": REFRESH_ACTIVE_TASK,
+            "schedule": timedelta(seconds=refresh),
+            "options": {"expires": refresh},
+        },
+        "creatify-sync-aurora-flows": {
+            "task": FULL_SYNC_TASK,
+            "schedule": timedelta(seconds=full),
+            "options": {"expires": full},
+        },
+    }
