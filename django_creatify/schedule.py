@@ -16,10 +16,12 @@ from .conf import creatify_settings
 
 REFRESH_ACTIVE_TASK = "django_creatify.tasks.refresh_active_aurora_flows"
 FULL_SYNC_TASK = "django_creatify.tasks.sync_aurora_flows"
+PURGE_WEBHOOK_EVENTS_TASK = "django_creatify.tasks.purge_webhook_events"
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
-    """Active refresh every ``ACTIVE_REFRESH_INTERVAL`` s, full sync every ``FULL_SYNC_INTERVAL`` s.
+    """Active refresh every ``ACTIVE_REFRESH_INTERVAL`` s, full sync every ``FULL_SYNC_INTERVAL`` s,
+    and a daily purge of webhook events older than ``WEBHOOK_RETENTION_DAYS``.
 
     A tick that no worker picks up before the next one expires instead of piling up while
     workers are down: the next tick does the same work with fresher data.
@@ -36,5 +38,10 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
             "task": FULL_SYNC_TASK,
             "schedule": timedelta(seconds=full),
             "options": {"expires": full},
+        },
+        "creatify-purge-webhook-events": {
+            "task": PURGE_WEBHOOK_EVENTS_TASK,
+            "schedule": timedelta(days=1),
+            "options": {"expires": timedelta(days=1).total_seconds()},
         },
     }

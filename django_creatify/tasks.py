@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 from celery import group, shared_task
 from celery.result import AsyncResult, EagerResult
 
-from . import locks, sync
+from . import locks, retention, sync
 from .client import MAX_IDS_PER_REQUEST, CreatifyClient, chunked, normalize_ids
 from .conf import creatify_settings
 from .exceptions import CreatifyError, RateLimitedError, ServerError, TransportError
@@ -76,6 +76,12 @@ def refresh_aurora_flow(self, flow_id: str, coalesce_mark: str | None = None) ->
         # Cleared on start, not on finish: a change after this point needs a new fetch.
         locks.release(_refresh_mark(flow_id), coalesce_mark)
     return _run(self, ids=[flow_id])
+
+
+@shared_task
+def purge_webhook_events(days: int | None = None) -> dict:
+    """Delete webhook events past ``WEBHOOK_RETENTION_DAYS``, in batches."""
+    return {"deleted": retention.purge_webhook_events(days)}
 
 
 def request_refresh(flow_id: str) -> AsyncResult | None:

@@ -262,3 +262,7 @@ def test_old_events_are_purged_in_batches():
     )
     assert purge_webhook_events(batch=10) == 25
     assert WebhookEvent.objects.count() == 3
+    WebhookEvent.objects.bulk_create([WebhookEvent(received_at=old)])
+    assert refresh_aurora_flow.app.tasks[
+        "django_creatify.tasks.purge_webhook_events"
+    ].delay().get() == {"deleted": 1}
