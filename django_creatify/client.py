@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import logging
 import random
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import IO, Any
 
+import ijson
 import requests
 
 from . import __version__
@@ -33,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 AURORA_PATH = "/api/aurora/"
 MAX_IDS_PER_REQUEST = 100
+STREAM_CHUNK_BYTES = 256 * 1024
+# A listing body larger than this goes to a temporary file instead of memory.
+SPOOL_MEMORY_BYTES = 8 * 1024 * 1024
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # A POST that reached the server may have created a job: only retry what was surely refused.
 CREATE_RETRY_STATUSES = frozenset({429})
@@ -150,6 +155,20 @@ class CreatifyClient:
             items.extend(self._get_list({**params, "ids": ",".join(chunk)}))
         return items
 
+    def iter_aurora(self, ordering: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every job, one at a time, in bounded memory, for listings too big to hold whole.
+
+        The body is spooled (to a temporary file past a few MB) and checked to be one whole
+        JSON array before the first item is yielded, so a truncated or malformed body raises
+        before a caller has written anything. Items are then parsed one by one with ijson.
+        """
+        params = {"ordering": ordering} if ordering else {}
+        with BodySpool() as spool:
+            self._send("GET", AURORA_PATH, params=params, sink=spool)
+            spool.check_json_array(AURORA_PATH)
+            for item in ijson.items(spool.rewound(), "item", use_float=True):
+                yield _without_nul(item) if spool.has_escaped_nul else item
+
     def get_aurora(self, flow_id: str | uuid.UUID) -> dict[str, Any]:
         (canonical,) = normalize_ids([flow_id])
         body = self._request("GET", f"{AURORA_PATH}{canonical}/")
@@ -174,7 +193,10 @@ class CreatifyClient:
             raise PayloadError(f"Expected a JSON array from {AURORA_PATH}, got {_kind(body)}")
         return body
 
-    def _request(
+    def _request(self, method: str, path: str, **options: Any) -> Any:
+        return _decode_json(self._send(method, path, **options), method, path)
+
+    def _send(
         self,
         method: str,
         path: str,
@@ -183,15 +205,20 @@ class CreatifyClient:
         json: Any = None,
         retry_statuses: frozenset[int] = RETRY_STATUSES,
         idempotent: bool = True,
-    ) -> Any:
+        sink: BodySpool | None = None,
+    ) -> bytes:
+        """Send with retries; the body of a 2xx answer, or b"" once it is streamed into ``sink``."""
         url = self.base_url + path
         attempt = 0
         while True:
             try:
                 self.request_count += 1
                 response = self.session.request(
-                    method, url, params=params, json=json, timeout=self.timeout
+                    method, url, params=params, json=json, timeout=self.timeout, stream=True
                 )
+                if sink is not None and response.status_code < 400:
+                    sink.fill(response.iter_content(STREAM_CHUNK_BYTES))
+                    return b""
                 content = response.content
             except requests.RequestException as exc:
                 # A POST that timed out connecting never reached Creatify; anything later may have.
@@ -203,7 +230,7 @@ class CreatifyClient:
                 raise TransportError(_describe_transport_error(method, path, exc)) from None
 
             if response.status_code < 400:
-                return _decode_json(content, method, path)
+                return content
 
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if response.status_code in retry_statuses and attempt < self.max_retries:
@@ -222,6 +249,57 @@ class CreatifyClient:
             "Creatify %s; retry %d/%d in %.2fs", reason, attempt + 1, self.max_retries, delay
         )
         (self._sleep or pause)(delay)
+
+
+class BodySpool:
+    """A response body on its way to the parser: in memory while small, else on disk."""
+
+    NUL_ESCAPE = b"\\u0000"
+
+    def __init__(self) -> None:
+        self._file = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)  # noqa: SIM115
+        #: Whether the body escapes a NUL character, which PostgreSQL cannot store.
+        self.has_escaped_nul = False
+
+    def __enter__(self) -> BodySpool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._file.close()
+
+    def fill(self, chunks: Iterable[bytes]) -> None:
+        self._file.seek(0)
+        self._file.truncate()
+        self.has_escaped_nul = False
+        tail = b""
+        for chunk in chunks:
+            self._file.write(chunk)
+            # Keep the last bytes of the previous chunk: an escape may straddle two chunks.
+            if self.NUL_ESCAPE in tail + chunk:
+                self.has_escaped_nul = True
+            tail = chunk[-(len(self.NUL_ESCAPE) - 1) :]
+
+    def rewound(self) -> IO[bytes]:
+        self._file.seek(0)
+        return self._file
+
+    def check_json_array(self, path: str) -> None:
+        """One fast pass of the whole body: a JSON array, complete and well formed."""
+        events = ijson.basic_parse(self.rewound(), use_float=True)
+        try:
+            first = next(events, None)
+            if first is None or first[0] != "start_array":
+                kind = {None: "an empty body", "start_map": "an object"}.get(
+                    first and first[0], "a single value"
+                )
+                raise PayloadError(f"Expected a JSON array from {path}, got {kind}")
+            for _event in events:
+                pass
+        except ijson.JSONError as exc:
+            raise PayloadError(
+                f"Creatify sent a body that is not valid JSON for GET {path}: "
+                f"{excerpt(str(exc), 120)}"
+            ) from None
 
 
 def _decode_json(content: bytes, method: str, path: str) -> Any:

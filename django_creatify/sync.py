@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
-from django.db import transaction
+from django.db import router, transaction
 from django.utils import timezone
 
+from . import bulk
 from .client import CreatifyClient, chunked
 from .conf import creatify_settings
 from .exceptions import PayloadError
@@ -44,6 +46,8 @@ COMPARED_FIELDS = (
     "missing_since",
 )
 MISSING_SCAN_CHUNK = 2000
+# Enough to show what went wrong; a listing of 100,000 broken items must not fill memory.
+MAX_SKIPPED_KEPT = 1000
 
 
 @dataclass
@@ -117,11 +121,15 @@ def sync_aurora_flows(
     client = client or CreatifyClient()
     requests_before = client.request_count
     try:
-        items = client.list_aurora(ids=ids, ordering=ordering)
+        if ids is None:
+            # Streamed: the client checks the whole body before yielding the first item.
+            items = client.iter_aurora(ordering=ordering)
+        else:
+            items = client.list_aurora(ids=ids, ordering=ordering)
+        result = apply_aurora_payloads(items, complete_listing=ids is None)
     finally:
         if owns_client:
             client.close()
-    result = apply_aurora_payloads(items, complete_listing=ids is None)
     result.requests = client.request_count - requests_before
     return result
 
@@ -136,19 +144,26 @@ def active_flow_ids() -> list[str]:
     return [str(pk) for pk in rows.values_list("pk", flat=True)]
 
 
-def apply_aurora_payloads(items: Sequence[Any], *, complete_listing: bool = False) -> SyncResult:
-    """Write remote items into the mirror. ``items`` must come from the authenticated API."""
+def apply_aurora_payloads(items: Iterable[Any], *, complete_listing: bool = False) -> SyncResult:
+    """Write remote items into the mirror, a batch at a time, as they are read.
+
+    ``items`` must come from the authenticated API. With ``complete_listing`` they are
+    every job Creatify has, so mirrored rows they lack are marked missing.
+    """
     result = SyncResult()
     now = timezone.now()
-    parsed = parse_flows(items)
-    result.skipped = len(parsed.skipped)
-    result.skipped_items = parsed.skipped
-    for item in parsed.skipped:
-        logger.warning("Creatify sync skipped %s", item)
     seen: set[uuid.UUID] = set()
-    for batch in chunked(parsed.flows, creatify_settings.SYNC_BATCH_SIZE):
-        _write_batch(batch, now, result)
-        seen.update(flow.id for flow in batch)
+    batch_size = creatify_settings.SYNC_BATCH_SIZE
+    for start, batch in enumerate(batched(items, batch_size)):
+        parsed = parse_flows(batch, start_index=start * batch_size)
+        for item in parsed.skipped:
+            logger.warning("Creatify sync skipped %s", item)
+        result.skipped += len(parsed.skipped)
+        room = MAX_SKIPPED_KEPT - len(result.skipped_items)
+        result.skipped_items.extend(parsed.skipped[: max(room, 0)])
+        if parsed.flows:
+            _write_batch(parsed.flows, now, result)
+            seen.update(flow.id for flow in parsed.flows)
     if complete_listing:
         result.missing = _mark_missing(seen, now)
     return result
@@ -168,16 +183,24 @@ def record_created_flow(payload: dict[str, Any], *, created_by=None) -> AuroraFl
     return AuroraFlow.objects.get(pk=flow_id)
 
 
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
 def _write_batch(flows: list[ParsedFlow], now: datetime, result: SyncResult) -> None:
     latest = _newest_per_id(flows)
     result.unchanged += len(flows) - len(latest)
     to_create: list[AuroraFlow] = []
     to_update: list[AuroraFlow] = []
     transitions: list[Transition] = []
-    with transaction.atomic():
+    using = router.db_for_write(AuroraFlow)
+    with transaction.atomic(using=using):
         existing = {
             row["id"]: row
-            for row in AuroraFlow.objects.select_for_update()
+            for row in AuroraFlow.objects.using(using)
+            .select_for_update()
             .filter(id__in=list(latest))
             .order_by("pk")
             .values(*COMPARED_FIELDS)
@@ -201,18 +224,11 @@ def _write_batch(flows: list[ParsedFlow], now: datetime, result: SyncResult) -> 
             to_update.append(obj)
             if row["status"] != obj.status:
                 transitions.append(Transition(obj, row["status"], obj.status))
-        if to_create:
-            # Upsert: a concurrent sync may insert the same new job between our read and write.
-            AuroraFlow.objects.bulk_create(
-                to_create,
-                update_conflicts=True,
-                unique_fields=["id"],
-                update_fields=list(WRITTEN_FIELDS),
-            )
-        if to_update:
-            AuroraFlow.objects.bulk_update(to_update, list(WRITTEN_FIELDS))
+        # New rows are upserted: a concurrent sync may insert the same job after our read.
+        bulk.insert_rows(to_create, WRITTEN_FIELDS, using=using)
+        bulk.update_rows(to_update, WRITTEN_FIELDS, using=using)
         if transitions and aurora_status_changed.has_listeners(AuroraFlow):
-            transaction.on_commit(lambda: _announce(transitions))
+            transaction.on_commit(lambda: _announce(transitions), using=using)
     result.created += len(to_create)
     result.updated += len(to_update)
 

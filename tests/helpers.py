@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 from datetime import datetime
 
 import requests
+from django.db import connections
 from django.forms.models import model_to_dict
 
 from django_creatify.models import AuroraFlow
@@ -71,3 +73,16 @@ def expected_row_keys():
 def snapshot() -> dict:
     """Every column of every mirrored row, to prove a failure changed nothing."""
     return {row["id"]: row for row in AuroraFlow.objects.order_by("pk").values()}
+
+
+@contextmanager
+def captured_statements(using: str = "default"):
+    """Every statement sent to the database: (sql, rows of parameters)."""
+    statements: list[tuple[str, list]] = []
+
+    def record(execute, sql, params, many, context):
+        statements.append((sql, list(params or []) if many else [params]))
+        return execute(sql, params, many, context)
+
+    with connections[using].execute_wrapper(record):
+        yield statements

@@ -20,19 +20,11 @@ from django_creatify.sync import (
     sync_aurora_flows,
 )
 
-from .helpers import expected_row, row_values, served, snapshot
+from .helpers import captured_statements, expected_row, row_values, served, snapshot
 
 pytestmark = pytest.mark.django_db
 
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)", re.IGNORECASE)
-
-
-def writes(captured):
-    return [query["sql"] for query in captured if WRITE.match(query["sql"])]
-
-
-def mentions(sql: str, flow_id: str) -> bool:
-    return flow_id in sql or uuid.UUID(flow_id).hex in sql
 
 
 def test_full_sync_mirrors_every_field_then_updates_only_changed_rows(creatify_sandbox):
@@ -51,15 +43,15 @@ def test_full_sync_mirrors_every_field_then_updates_only_changed_rows(creatify_s
     for flow_id in changed:
         creatify_sandbox.update_job(flow_id, name=f"renamed {flow_id[:8]}")
     before = snapshot()
-    with CaptureQueriesContext(connection) as captured:
+    with captured_statements() as statements:
         result = sync_aurora_flows()
 
     assert (result.created, result.updated, result.unchanged, result.skipped) == (0, 10, 240, 0)
-    statements = writes(captured)
-    assert statements and all(sql.lstrip().upper().startswith("UPDATE") for sql in statements)
-    for payload in payloads:
-        touched = any(mentions(sql, payload["id"]) for sql in statements)
-        assert touched == (payload["id"] in changed), payload["id"]
+    written = [(sql, rows) for sql, rows in statements if WRITE.match(sql)]
+    assert written and all(sql.lstrip().upper().startswith("UPDATE") for sql, _ in written)
+    # Each UPDATE row's last parameter is its primary key.
+    updated_ids = [str(uuid.UUID(str(row[-1]))) for _, rows in written for row in rows]
+    assert sorted(updated_ids) == sorted(changed)
     after = snapshot()
     for flow_id in changed:
         assert after[uuid.UUID(flow_id)]["name"] == f"renamed {flow_id[:8]}"
@@ -90,10 +82,10 @@ def test_queries_grow_with_batches_not_items(creatify_sandbox):
 def test_resync_with_nothing_changed_writes_nothing(creatify_sandbox):
     creatify_sandbox.add_jobs(120)
     sync_aurora_flows()
-    with CaptureQueriesContext(connection) as captured:
+    with captured_statements() as statements:
         result = sync_aurora_flows()
     assert (result.unchanged, result.written) == (120, 0)
-    assert writes(captured) == []
+    assert [sql for sql, _ in statements if WRITE.match(sql)] == []
 
 
 def test_odd_items_sync_or_are_skipped_and_counted(creatify_sandbox, caplog):

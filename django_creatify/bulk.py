@@ -1,0 +1,64 @@
+"""Batch writes of mirror rows: one ``executemany`` statement per kind of write.
+
+Django's ``bulk_create``/``bulk_update`` split a batch into many statements on SQLite
+(999 parameters each) and ``bulk_update`` builds a CASE per column that PostgreSQL is slow
+to plan. Plain parameterised statements through the same connection and transaction are
+the database's own fast path on both backends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connections
+
+from .models import AuroraFlow
+
+
+def _column(name: str) -> str:
+    return AuroraFlow._meta.get_field(name).column
+
+
+def _params(objs: Sequence[AuroraFlow], names: Sequence[str], connection) -> list[tuple]:
+    fields = [AuroraFlow._meta.get_field(name) for name in names]
+    return [
+        tuple(field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields)
+        for obj in objs
+    ]
+
+
+def insert_rows(objs: Sequence[AuroraFlow], names: Sequence[str], *, using: str) -> None:
+    """Insert new rows; a row another sync inserted meanwhile is updated unless it is newer."""
+    if not objs:
+        return
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    table = quote(AuroraFlow._meta.db_table)
+    pk = quote(_column("id"))
+    columns = [quote(_column(name)) for name in ("id", *names)]
+    updated_at = quote(_column("updated_at"))
+    assignments = ", ".join(f"{column} = excluded.{column}" for column in columns[1:])
+    # Identifiers come from model metadata, quoted by the backend; every value is a parameter.
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({pk}) DO UPDATE SET {assignments} "
+        f"WHERE {table}.{updated_at} IS NULL OR excluded.{updated_at} IS NULL "
+        f"OR {table}.{updated_at} <= excluded.{updated_at}"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, _params(objs, ("id", *names), connection))
+
+
+def update_rows(objs: Sequence[AuroraFlow], names: Sequence[str], *, using: str) -> None:
+    """``UPDATE ... WHERE id = %s`` for each row, in one round of ``executemany``."""
+    if not objs:
+        return
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(_column(name))} = %s" for name in names)
+    sql = (
+        f"UPDATE {quote(AuroraFlow._meta.db_table)} SET {assignments} "
+        f"WHERE {quote(_column('id'))} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, _params(objs, (*names, "id"), connection))
