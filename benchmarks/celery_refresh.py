@@ -43,6 +43,9 @@ def main() -> None:
     from django.conf import settings
 
     django.setup()
+    from celery import current_app
+
+    current_app.conf.task_always_eager = False  # the test settings run tasks inline
     settings.DATABASES["default"]["TEST"]["NAME"] = SCRATCH_DATABASE
     from django.db import connection
 

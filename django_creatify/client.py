@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import tempfile
 import time
 import uuid
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 AURORA_PATH = "/api/aurora/"
 MAX_IDS_PER_REQUEST = 100
 STREAM_CHUNK_BYTES = 256 * 1024
+PYTHON_IJSON = ijson.get_backend("python")
 # A listing body larger than this goes to a temporary file instead of memory.
 SPOOL_MEMORY_BYTES = 8 * 1024 * 1024
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -166,8 +168,8 @@ class CreatifyClient:
         with BodySpool() as spool:
             self._send("GET", AURORA_PATH, params=params, sink=spool)
             spool.check_json_array(AURORA_PATH)
-            for item in ijson.items(spool.rewound(), "item", use_float=True):
-                yield _without_nul(item) if spool.has_escaped_nul else item
+            for item in spool.parser.items(spool.rewound(), "item", use_float=True):
+                yield storable(item) if spool.needs_scrubbing else item
 
     def get_aurora(self, flow_id: str | uuid.UUID) -> dict[str, Any]:
         (canonical,) = normalize_ids([flow_id])
@@ -254,12 +256,11 @@ class CreatifyClient:
 class BodySpool:
     """A response body on its way to the parser: in memory while small, else on disk."""
 
-    NUL_ESCAPE = b"\\u0000"
-
     def __init__(self) -> None:
         self._file = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)  # noqa: SIM115
-        #: Whether the body escapes a NUL character, which PostgreSQL cannot store.
-        self.has_escaped_nul = False
+        #: Whether the body has escapes that may decode to text a database cannot store.
+        self.needs_scrubbing = False
+        self._c_refused = False
 
     def __enter__(self) -> BodySpool:
         return self
@@ -270,14 +271,20 @@ class BodySpool:
     def fill(self, chunks: Iterable[bytes]) -> None:
         self._file.seek(0)
         self._file.truncate()
-        self.has_escaped_nul = False
+        self.needs_scrubbing = self._c_refused = False
         tail = b""
         for chunk in chunks:
             self._file.write(chunk)
             # Keep the last bytes of the previous chunk: an escape may straddle two chunks.
-            if self.NUL_ESCAPE in tail + chunk:
-                self.has_escaped_nul = True
-            tail = chunk[-(len(self.NUL_ESCAPE) - 1) :]
+            if not self.needs_scrubbing and has_unstorable_escape(tail + chunk):
+                self.needs_scrubbing = True
+            tail = chunk[-5:]
+
+    @property
+    def parser(self) -> Any:
+        # ijson's C backend refuses some valid JSON (lone surrogate escapes, integers past
+        # 64 bits); the pure-Python backend reads them as json does, only slower.
+        return PYTHON_IJSON if self.needs_scrubbing or self._c_refused else ijson
 
     def rewound(self) -> IO[bytes]:
         self._file.seek(0)
@@ -285,7 +292,16 @@ class BodySpool:
 
     def check_json_array(self, path: str) -> None:
         """One fast pass of the whole body: a JSON array, complete and well formed."""
-        events = ijson.basic_parse(self.rewound(), use_float=True)
+        try:
+            self._check_json_array(path)
+        except PayloadError:
+            if self.parser is PYTHON_IJSON:
+                raise
+            self._c_refused = True  # let the pure-Python backend judge the body
+            self._check_json_array(path)
+
+    def _check_json_array(self, path: str) -> None:
+        events = self.parser.basic_parse(self.rewound(), use_float=True)
         try:
             first = next(events, None)
             if first is None or first[0] != "start_array":
@@ -295,7 +311,7 @@ class BodySpool:
                 raise PayloadError(f"Expected a JSON array from {path}, got {kind}")
             for _event in events:
                 pass
-        except ijson.JSONError as exc:
+        except (ijson.JSONError, UnicodeDecodeError) as exc:
             raise PayloadError(
                 f"Creatify sent a body that is not valid JSON for GET {path}: "
                 f"{excerpt(str(exc), 120)}"
@@ -311,19 +327,29 @@ def _decode_json(content: bytes, method: str, path: str) -> Any:
             f"Creatify sent a body that is not valid JSON for {method} {path} "
             f"({len(content)} bytes): {excerpt(content, 120)!r}"
         ) from None
-    # PostgreSQL text and jsonb cannot hold NUL characters; the byte scan keeps the usual case free.
-    if b"\\u0000" in content:
-        data = _without_nul(data)
+    if has_unstorable_escape(content):
+        data = storable(data)
     return data
 
 
-def _without_nul(value: Any) -> Any:
+# JSON escapes that decode to text PostgreSQL refuses: NUL, and UTF-16 surrogates (a lone
+# one cannot be encoded; a valid pair is scrubbed harmlessly). A byte scan keeps the
+# common case free.
+_UNSTORABLE_ESCAPE = re.compile(rb"\\u(0000|[dD][89a-fA-F])")
+
+
+def has_unstorable_escape(content: bytes) -> bool:
+    return _UNSTORABLE_ESCAPE.search(content) is not None
+
+
+def storable(value: Any) -> Any:
+    """The same JSON value with NULs dropped and lone surrogates replaced by U+FFFD."""
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        return value.replace("\x00", "").encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     if isinstance(value, list):
-        return [_without_nul(item) for item in value]
+        return [storable(item) for item in value]
     if isinstance(value, dict):
-        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+        return {storable(key): storable(item) for key, item in value.items()}
     return value
 
 
