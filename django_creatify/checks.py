@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
 from .conf import creatify_settings
+from .webhook_urls import configured_secrets, default_webhook_url
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -86,8 +87,6 @@ WEBHOOK_SECRET_MIN = 16
 
 @register(Tags.security)
 def check_webhooks(app_configs=None, **kwargs):
-    from .webhooks import configured_secrets, default_webhook_url
-
     messages = []
     secrets = configured_secrets()
     if creatify_settings.WEBHOOK_BASE_URL and not secrets:

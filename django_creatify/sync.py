@@ -23,8 +23,9 @@ from .client import CreatifyClient, chunked
 from .conf import creatify_settings
 from .exceptions import PayloadError
 from .models import AuroraFlow
-from .payloads import MIRRORED_FIELDS, ParsedFlow, SkippedItem, parse_flows
+from .payloads import MIRRORED_FIELDS, ParsedFlow, SkippedItem, create_body, parse_flows
 from .signals import aurora_status_changed
+from .webhook_urls import default_webhook_url
 
 logger = logging.getLogger(__name__)
 
@@ -167,6 +168,25 @@ def apply_aurora_payloads(items: Iterable[Any], *, complete_listing: bool = Fals
     if complete_listing:
         result.missing = _mark_missing(seen, now)
     return result
+
+
+def create_aurora_flow(*, created_by=None, client: CreatifyClient | None = None, **fields: Any):
+    """Create a job at Creatify from the create fields and mirror Creatify's answer.
+
+    Without an explicit ``webhook_url``, a job gets this site's webhook endpoint when
+    ``WEBHOOK_BASE_URL`` and a secret are configured.
+    """
+    body = create_body(**fields)
+    if "webhook_url" not in body and (own_webhook := default_webhook_url()):
+        body["webhook_url"] = own_webhook
+    owns_client = client is None
+    client = client or CreatifyClient()
+    try:
+        created = client.create_aurora(**body)
+    finally:
+        if owns_client:
+            client.close()
+    return record_created_flow(created, created_by=created_by)
 
 
 def record_created_flow(payload: dict[str, Any], *, created_by=None) -> AuroraFlow:

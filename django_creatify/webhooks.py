@@ -11,11 +11,9 @@ import hmac
 import json
 import logging
 import uuid
-from urllib.parse import urljoin
 
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -24,16 +22,11 @@ from . import tasks
 from .conf import creatify_settings
 from .exceptions import CreatifyError, excerpt
 from .models import WebhookEvent
+from .webhook_urls import configured_secrets
 
 logger = logging.getLogger(__name__)
 
 Outcome = WebhookEvent.Outcome
-
-
-def configured_secrets() -> list[str]:
-    value = creatify_settings.WEBHOOK_SECRET
-    secrets = [value] if isinstance(value, str) else list(value or [])
-    return [secret for secret in secrets if secret]
 
 
 def secret_matches(candidate: str) -> bool:
@@ -43,15 +36,6 @@ def secret_matches(candidate: str) -> bool:
     for secret in configured_secrets():
         matched |= hmac.compare_digest(given, secret.encode())
     return matched
-
-
-def default_webhook_url() -> str | None:
-    """This site's webhook URL for new jobs, when WEBHOOK_BASE_URL and a secret are set."""
-    base, secrets = creatify_settings.WEBHOOK_BASE_URL, configured_secrets()
-    if not base or not secrets:
-        return None
-    path = reverse("django_creatify:aurora-webhook", kwargs={"secret": secrets[0]})
-    return urljoin(base.rstrip("/") + "/", path.lstrip("/"))
 
 
 @csrf_exempt

@@ -17,7 +17,7 @@ from django_creatify.retention import purge_webhook_events
 from django_creatify.signals import aurora_status_changed
 from django_creatify.sync import sync_aurora_flows
 from django_creatify.tasks import refresh_aurora_flow
-from django_creatify.webhooks import default_webhook_url
+from django_creatify.webhook_urls import default_webhook_url
 
 from .helpers import snapshot
 
@@ -266,3 +266,29 @@ def test_old_events_are_purged_in_batches():
     assert refresh_aurora_flow.app.tasks[
         "django_creatify.tasks.purge_webhook_events"
     ].delay().get() == {"deleted": 1}
+
+
+@pytest.mark.django_db
+def test_admin_lists_events_read_only_and_reprocesses_them(
+    admin_client, creatify_sandbox, deliver, eager_celery
+):
+    (job,) = creatify_sandbox.add_jobs(1, status="done")
+    with webhook_settings(API_KEY="wrong-key"):
+        deliver(SECRET, {"id": job["id"], "name": "<script>alert(1)</script>"})
+    event = WebhookEvent.objects.get()
+    changelist = admin_client.get("/admin/django_creatify/webhookevent/")
+    assert changelist.status_code == 200 and job["id"] in changelist.content.decode()
+    detail = admin_client.get(f"/admin/django_creatify/webhookevent/{event.pk}/change/")
+    assert "&lt;script&gt;" in detail.content.decode()
+    assert "<script>alert(1)" not in detail.content.decode()
+    assert admin_client.get("/admin/django_creatify/webhookevent/add/").status_code == 403
+
+    response = admin_client.post(
+        "/admin/django_creatify/webhookevent/",
+        {"action": "reprocess", "_selected_action": [event.pk]},
+        follow=True,
+    )
+    assert "Reprocessed 1 event (Refreshed: 1)." in response.content.decode()
+    event.refresh_from_db()
+    assert event.outcome == Outcome.REFRESHED
+    assert AuroraFlow.objects.get(pk=job["id"]).status == "done"

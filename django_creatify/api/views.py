@@ -7,12 +7,9 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from .. import sync, tasks
-from ..client import CreatifyClient
 from ..conf import creatify_settings
 from ..exceptions import CreatifyError
 from ..models import AuroraFlow
-from ..payloads import create_body
-from ..webhooks import default_webhook_url
 from .errors import creatify_error_response
 from .filters import AuroraFlowFilter
 from .serializers import AuroraFlowCreateSerializer, AuroraFlowSerializer
@@ -70,13 +67,8 @@ class AuroraFlowViewSet(
     def create(self, request, *args, **kwargs):
         form = AuroraFlowCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        body = create_body(**form.validated_data)
-        if "webhook_url" not in body and (own_webhook := default_webhook_url()):
-            body["webhook_url"] = own_webhook
-        with CreatifyClient() as client:
-            created = client.create_aurora(**body)
         owner = request.user if request.user.is_authenticated else None
-        flow = sync.record_created_flow(created, created_by=owner)
+        flow = sync.create_aurora_flow(created_by=owner, **form.validated_data)
         data = AuroraFlowSerializer(flow, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)
 

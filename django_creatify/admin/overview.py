@@ -1,0 +1,129 @@
+"""Figures for the admin overview page: three queries, whatever the table's size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from ..choices import AuroraStatus
+from ..models import AuroraFlow
+from . import display
+
+CHART_DAYS = 30
+CHART_WIDTH = 600
+CHART_HEIGHT = 140
+CHART_GAP = 2
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    status: str
+    label: str
+    css: str
+    count: int
+
+
+@dataclass(frozen=True)
+class DayBar:
+    day: date
+    credits: float
+    jobs: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+    @property
+    def credits_text(self) -> str:
+        return f"{self.credits:g}"
+
+
+def status_counts() -> list[StatusCount]:
+    """Every status with its number of jobs: the documented ones first, then any new one."""
+    counts = {
+        row["status"]: row["n"]
+        for row in AuroraFlow.objects.order_by().values("status").annotate(n=Count("pk"))
+    }
+    ordered = [status.value for status in AuroraStatus]
+    ordered += sorted(status for status in counts if status not in ordered)
+    return [
+        StatusCount(
+            status=status,
+            label=display.status_label(status),
+            css=display.status_css(status),
+            count=counts.get(status, 0),
+        )
+        for status in ordered
+    ]
+
+
+def totals() -> dict[str, Any]:
+    return AuroraFlow.objects.aggregate(
+        jobs=Count("pk"),
+        credits=Sum("credits_used"),
+        last_synced=Max("synced_at"),
+        missing=Count("pk", filter=Q(missing_since__isnull=False)),
+    )
+
+
+def credits_per_day(days: int = CHART_DAYS, today: date | None = None) -> list[DayBar]:
+    """Credits of the jobs created on each of the last ``days`` days (local time), as bars."""
+    today = today or timezone.localdate()
+    first = today - timedelta(days=days - 1)
+    start = timezone.make_aware(datetime.combine(first, time.min))
+    rows = (
+        AuroraFlow.objects.filter(created_at__gte=start)
+        .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+        .order_by()
+        .values("day")
+        .annotate(credits=Sum("credits_used"), jobs=Count("pk"))
+    )
+    by_day = {row["day"]: row for row in rows}
+    values = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        row = by_day.get(day) or {}
+        values.append((day, float(row.get("credits") or 0.0), int(row.get("jobs") or 0)))
+    peak = max((credits for _, credits, _ in values), default=0.0) or 1.0
+    slot = CHART_WIDTH / days
+    bars = []
+    for index, (day, credits, jobs) in enumerate(values):
+        height = round(CHART_HEIGHT * credits / peak, 1)
+        if credits and height < 1:
+            height = 1.0
+        bars.append(
+            DayBar(
+                day=day,
+                credits=round(credits, 2),
+                jobs=jobs,
+                x=round(index * slot + CHART_GAP / 2, 1),
+                y=round(CHART_HEIGHT - height, 1),
+                width=round(slot - CHART_GAP, 1),
+                height=height,
+            )
+        )
+    return bars
+
+
+def context() -> dict[str, Any]:
+    bars = credits_per_day()
+    peak = max((bar.credits for bar in bars), default=0.0)
+    return {
+        "status_counts": status_counts(),
+        "totals": totals(),
+        "bars": bars,
+        "chart": {
+            "width": CHART_WIDTH,
+            "height": CHART_HEIGHT,
+            "middle": CHART_HEIGHT / 2,
+            "peak": f"{peak:g}",
+            "total": f"{sum(bar.credits for bar in bars):g}",
+            "first": bars[0].day if bars else None,
+            "last": bars[-1].day if bars else None,
+        },
+    }
