@@ -27,26 +27,29 @@ def _params(objs: Sequence[AuroraFlow], names: Sequence[str], connection) -> lis
     ]
 
 
-def insert_rows(objs: Sequence[AuroraFlow], names: Sequence[str], *, using: str) -> None:
-    """Insert new rows; a row another sync inserted meanwhile is updated unless it is newer."""
+def insert_rows(objs: Sequence[AuroraFlow], names: Sequence[str], *, using: str) -> int:
+    """Insert new rows; returns how many were inserted.
+
+    A row another transaction inserted meanwhile is left alone (``ON CONFLICT DO NOTHING``,
+    after waiting for that transaction to end), so fewer than ``len(objs)`` means the
+    caller's view of which rows exist is out of date.
+    """
     if not objs:
-        return
+        return 0
     connection = connections[using]
     quote = connection.ops.quote_name
     table = quote(AuroraFlow._meta.db_table)
     pk = quote(_column("id"))
     columns = [quote(_column(name)) for name in ("id", *names)]
-    updated_at = quote(_column("updated_at"))
-    assignments = ", ".join(f"{column} = excluded.{column}" for column in columns[1:])
     # Identifiers come from model metadata, quoted by the backend; every value is a parameter.
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({pk}) DO UPDATE SET {assignments} "
-        f"WHERE {table}.{updated_at} IS NULL OR excluded.{updated_at} IS NULL "
-        f"OR {table}.{updated_at} <= excluded.{updated_at}"
+        f"ON CONFLICT ({pk}) DO NOTHING"
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, _params(objs, ("id", *names), connection))
+        # The sum over every row of the executemany, on SQLite and on psycopg alike.
+        return cursor.rowcount
 
 
 def update_rows(objs: Sequence[AuroraFlow], names: Sequence[str], *, using: str) -> None:

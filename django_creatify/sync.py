@@ -16,6 +16,7 @@ from itertools import islice
 from typing import Any
 
 from django.db import router, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from . import bulk
@@ -149,7 +150,9 @@ def apply_aurora_payloads(items: Iterable[Any], *, complete_listing: bool = Fals
     """Write remote items into the mirror, a batch at a time, as they are read.
 
     ``items`` must come from the authenticated API. With ``complete_listing`` they are
-    every job Creatify has, so mirrored rows they lack are marked missing.
+    every job Creatify has, so mirrored rows they lack are marked missing; pass them as a
+    lazy iterator (as ``sync_aurora_flows`` does), so that the listing is fetched after
+    this reads the clock: rows written since then are not taken as missing.
     """
     result = SyncResult()
     now = timezone.now()
@@ -209,13 +212,34 @@ def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
+class _InsertRaced(Exception):
+    """Another transaction inserted a row that this batch read as new."""
+
+
 def _write_batch(flows: list[ParsedFlow], now: datetime, result: SyncResult) -> None:
     latest = _newest_per_id(flows)
     result.unchanged += len(flows) - len(latest)
+    using = router.db_for_write(AuroraFlow)
+    # Rows that do not exist yet cannot be locked, so two syncs (two workers, a webhook's
+    # refresh, an API create) can both read a job as new. The second INSERT waits for the
+    # first to commit and then inserts nothing; that batch is rolled back and done again,
+    # now reading the row like any existing one. So a job's creation is announced once, and
+    # a later write announces the transition from the status it really replaced. Each retry
+    # finds at least one more of the batch's rows existing, so the retries are bounded.
+    for _attempt in range(len(latest) + 1):
+        try:
+            result.merge(_write_batch_once(latest, now, using))
+            return
+        except _InsertRaced:
+            continue
+    raise RuntimeError("Creatify sync: rows kept appearing under a batch; gave up")
+
+
+def _write_batch_once(latest: dict[uuid.UUID, ParsedFlow], now: datetime, using: str) -> SyncResult:
+    result = SyncResult()
     to_create: list[AuroraFlow] = []
     to_update: list[AuroraFlow] = []
     transitions: list[Transition] = []
-    using = router.db_for_write(AuroraFlow)
     with transaction.atomic(using=using):
         existing = {
             row["id"]: row
@@ -244,13 +268,16 @@ def _write_batch(flows: list[ParsedFlow], now: datetime, result: SyncResult) -> 
             to_update.append(obj)
             if row["status"] != obj.status:
                 transitions.append(Transition(obj, row["status"], obj.status))
-        # New rows are upserted: a concurrent sync may insert the same job after our read.
-        bulk.insert_rows(to_create, WRITTEN_FIELDS, using=using)
+        # In key order, so that two batches inserting the same new rows cannot deadlock.
+        to_create.sort(key=lambda obj: obj.pk)
+        if bulk.insert_rows(to_create, WRITTEN_FIELDS, using=using) != len(to_create):
+            raise _InsertRaced  # rolls this batch back; _write_batch does it again
         bulk.update_rows(to_update, WRITTEN_FIELDS, using=using)
         if transitions and aurora_status_changed.has_listeners(AuroraFlow):
             transaction.on_commit(lambda: _announce(transitions), using=using)
     result.created += len(to_create)
     result.updated += len(to_update)
+    return result
 
 
 def _newest_per_id(flows: list[ParsedFlow]) -> dict[uuid.UUID, ParsedFlow]:
@@ -290,13 +317,21 @@ def _build(
 
 
 def _mark_missing(seen: set[uuid.UUID], now: datetime) -> int:
-    present = AuroraFlow.objects.filter(missing_since__isnull=True).values_list("pk", flat=True)
-    gone = [pk for pk in present.iterator(chunk_size=MISSING_SCAN_CHUNK) if pk not in seen]
+    # Only rows nothing has written since this sync started (``now``, read before the
+    # listing was fetched): a job created meanwhile through the API, a webhook's refresh or
+    # another sync is absent from the listing because it is new, not because it is gone.
+    unwritten = Q(synced_at__isnull=True) | Q(synced_at__lt=now)
+    present = AuroraFlow.objects.filter(unwritten, missing_since__isnull=True)
+    gone = [
+        pk
+        for pk in present.values_list("pk", flat=True).iterator(chunk_size=MISSING_SCAN_CHUNK)
+        if pk not in seen
+    ]
     marked = 0
     for chunk in chunked(gone, creatify_settings.SYNC_BATCH_SIZE):
-        marked += AuroraFlow.objects.filter(pk__in=chunk, missing_since__isnull=True).update(
-            missing_since=now
-        )
+        marked += AuroraFlow.objects.filter(
+            unwritten, pk__in=chunk, missing_since__isnull=True
+        ).update(missing_since=now)
     if marked:
         logger.info("Creatify no longer lists %d mirrored job(s); marked missing", marked)
     return marked

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +24,10 @@ CHUNK_TASK = "django_creatify.tasks.refresh_aurora_flows"
 SUCCEEDED = re.compile(r"pid=(?P<pid>\d+)\] Task (?P<task>[\w.]+)\[(?P<id>[0-9a-f-]+)\] succeeded")
 
 
+def new_queue_name() -> str:
+    return f"creatify-test-{uuid.uuid4().hex[:12]}"
+
+
 class WorkerProcess:
     """A ``celery worker`` subprocess whose merged output is collected line by line."""
 
@@ -35,8 +40,14 @@ class WorkerProcess:
         api_key: str,
         pool: str = "prefork",
         concurrency: int = 1,
+        queue: str | None = None,
+        name: str | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
-        self.queue = f"creatify-test-{uuid.uuid4().hex[:12]}"
+        """``queue`` lets several workers share one queue (each needs its own ``name``);
+        ``env`` adds environment variables (see ``tests/celery_worker_settings.py``)."""
+        self.queue = queue or new_queue_name()
+        self.name = name or self.queue
         self.broker_url = os.environ["CELERY_BROKER_URL"]
         self.command = [
             sys.executable,
@@ -49,7 +60,7 @@ class WorkerProcess:
             f"--concurrency={concurrency}",
             "--loglevel=INFO",
             f"--queues={self.queue}",
-            f"--hostname={self.queue}@%h",
+            f"--hostname={self.name}@%h",
             # Nothing to agree on with other workers: skip the seconds these cost at start.
             "--without-gossip",
             "--without-mingle",
@@ -64,11 +75,18 @@ class WorkerProcess:
             "CREATIFY_API_KEY": api_key,
             "CREATIFY_BASE_URL": sandbox_url,
             "PYTHONUNBUFFERED": "1",
+            **(env or {}),
         }
         self.lines: list[str] = []
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> WorkerProcess:
+    @property
+    def nodename(self) -> str:
+        """The worker's node name, for remote control (``app.control.inspect``)."""
+        return f"{self.name}@{socket.gethostname()}"
+
+    def start(self, wait: bool = True) -> WorkerProcess:
+        """Start the worker; with ``wait=False`` call :meth:`wait_ready` before using it."""
         self.process = subprocess.Popen(
             self.command,
             cwd=ROOT,
@@ -79,8 +97,12 @@ class WorkerProcess:
             start_new_session=True,  # so stop() can reach the pool's child processes too
         )
         threading.Thread(target=self._collect, daemon=True).start()
-        self.wait_for(lambda: any(" ready." in line for line in self.lines), STARTUP_TIMEOUT)
+        if wait:
+            self.wait_ready()
         return self
+
+    def wait_ready(self) -> None:
+        self.wait_for(lambda: any(" ready." in line for line in self.lines), STARTUP_TIMEOUT)
 
     def _collect(self) -> None:
         assert self.process is not None and self.process.stdout is not None

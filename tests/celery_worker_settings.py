@@ -24,3 +24,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_LOG_FORMAT = (
     "[%(asctime)s: %(levelname)s/%(processName)s pid=%(process)d] %(message)s"
 )
+
+# Set by tests/reliability/test_concurrency.py: record every aurora_status_changed the
+# worker sends, one line each, in this file (tests/transition_log.py).
+if os.environ.get("CREATIFY_TRANSITIONS_FILE"):
+    CELERY_IMPORTS = ["tests.transition_log"]

@@ -3,14 +3,11 @@
 The worker is a subprocess (``celery -A example_project worker``) on the test's own
 PostgreSQL database, a queue of its own and the sandbox served by this process. Runs when
 ``CELERY_BROKER_URL`` and a PostgreSQL ``DATABASE_URL`` are set, as in CI; skips
-otherwise, and with ``CI`` set fails instead of skipping if either service is unreachable.
+otherwise, and with ``CI`` set fails instead of skipping if either service is unreachable
+(the ``services`` and ``database`` fixtures, in ``tests/services.py``).
 """
 
-import os
-from urllib.parse import urlsplit
-
 import pytest
-from django.db import DatabaseError, connection
 
 from django_creatify.models import AuroraFlow
 from django_creatify.sync import sync_aurora_flows
@@ -23,44 +20,6 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 JOBS = 1000
 DEADLINE = 60.0
 FINAL = {"done", "failed", "rejected"}
-
-
-def unavailable(reason: str):
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set, so this fails instead of skipping)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def services():
-    broker = os.environ.get("CELERY_BROKER_URL", "")
-    database = os.environ.get("DATABASE_URL", "")
-    if not broker or not database:
-        pytest.skip(
-            "a real Celery worker needs CELERY_BROKER_URL (Redis) and DATABASE_URL "
-            "(PostgreSQL) in the environment, as CI sets them"
-        )
-    if urlsplit(database).scheme.split("+")[0] not in ("postgres", "postgresql", "pgsql"):
-        pytest.skip("a worker in another process needs a shared database: use PostgreSQL")
-    import redis
-
-    client = redis.Redis.from_url(broker, socket_connect_timeout=3, socket_timeout=3)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        unavailable(f"Redis at {urlsplit(broker).netloc} is unreachable: {exc}")
-    finally:
-        client.close()
-
-
-@pytest.fixture
-def database(services, transactional_db, queued_to_broker):
-    """The test database, committed rows only, reachable from another process."""
-    try:
-        connection.ensure_connection()
-    except DatabaseError as exc:
-        unavailable(f"PostgreSQL is unreachable: {exc}")
-    return connection.settings_dict["NAME"]
 
 
 @pytest.fixture
