@@ -9,8 +9,10 @@ the database's own fast path on both backends.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
+from operator import attrgetter
 
-from django.db import connections
+from django.db import connections, models
 
 from .models import AuroraFlow
 
@@ -19,11 +21,29 @@ def _column(name: str) -> str:
     return AuroraFlow._meta.get_field(name).column
 
 
+# Values of these fields already arrive from payloads.py as the str, int, float or bool the
+# drivers take; Django's per-value preparation is only needed for UUIDs, dates and JSON.
+_PASSED_AS_IS = (
+    models.TextField,
+    models.CharField,
+    models.FloatField,
+    models.IntegerField,
+    models.BooleanField,
+)
+
+
 def _params(objs: Sequence[AuroraFlow], names: Sequence[str], connection) -> list[tuple]:
     fields = [AuroraFlow._meta.get_field(name) for name in names]
+    getters = [attrgetter(field.attname) for field in fields]
+    prepare = [
+        None
+        if isinstance(field, _PASSED_AS_IS)
+        else partial(field.get_db_prep_save, connection=connection)
+        for field in fields
+    ]
+    plan = list(zip(getters, prepare, strict=True))
     return [
-        tuple(field.get_db_prep_save(getattr(obj, field.attname), connection) for field in fields)
-        for obj in objs
+        tuple(get(obj) if prep is None else prep(get(obj)) for get, prep in plan) for obj in objs
     ]
 
 

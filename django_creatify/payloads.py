@@ -9,6 +9,7 @@ with a reason instead of writing a half-understood row.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import uuid
@@ -177,9 +178,13 @@ def parse_flow(item: Any) -> ParsedFlow:
     return ParsedFlow(id=flow_id, values=values, raw=item)
 
 
-def parse_flows(items: Iterable[Any], *, start_index: int = 0) -> ParseOutcome:
+def parse_flows(
+    items: Iterable[Any], *, start_index: int = 0, indexes: Iterable[int] | None = None
+) -> ParseOutcome:
+    """Parse items; ``indexes`` (or ``start_index`` onwards) are their listing positions."""
     outcome = ParseOutcome()
-    for index, item in enumerate(items, start_index):
+    positions = indexes if indexes is not None else itertools.count(start_index)
+    for index, item in zip(positions, items, strict=False):  # positions may be endless
         try:
             outcome.flows.append(parse_flow(item))
         except FieldRejected as exc:

@@ -158,8 +158,12 @@ def apply_aurora_payloads(items: Iterable[Any], *, complete_listing: bool = Fals
     now = timezone.now()
     seen: set[uuid.UUID] = set()
     batch_size = creatify_settings.SYNC_BATCH_SIZE
+    using = router.db_for_write(AuroraFlow)
     for start, batch in enumerate(batched(items, batch_size)):
-        parsed = parse_flows(batch, start_index=start * batch_size)
+        listed, indexes, changed = _drop_unchanged(batch, start * batch_size, using)
+        seen.update(listed)
+        result.unchanged += len(batch) - len(changed)
+        parsed = parse_flows(changed, indexes=indexes)
         for item in parsed.skipped:
             logger.warning("Creatify sync skipped %s", item)
         result.skipped += len(parsed.skipped)
@@ -204,6 +208,37 @@ def record_created_flow(payload: dict[str, Any], *, created_by=None) -> AuroraFl
         # A separate write: created_by is the site's own fact, never part of a sync's fields.
         AuroraFlow.objects.filter(pk=flow_id, created_by__isnull=True).update(created_by=created_by)
     return AuroraFlow.objects.get(pk=flow_id)
+
+
+def _drop_unchanged(
+    batch: list[Any], start_index: int, using: str
+) -> tuple[set[uuid.UUID], list[int], list[Any]]:
+    """The batch's ids, and the items whose payload differs from the stored one with their
+    listing positions.
+
+    One query reads the stored payloads of the batch, so an unchanged resync costs a
+    comparison per item and no parsing; the write step re-reads the changed rows locked.
+    """
+    keyed = [(_quick_id(item), index, item) for index, item in enumerate(batch, start_index)]
+    ids = {flow_id for flow_id, _, _ in keyed if flow_id is not None}
+    stored = (
+        dict(
+            AuroraFlow.objects.using(using)
+            .filter(pk__in=ids, missing_since__isnull=True)
+            .values_list("pk", "raw")
+        )
+        if ids
+        else {}
+    )
+    kept = [(index, item) for flow_id, index, item in keyed if stored.get(flow_id) != item]
+    return ids, [index for index, _ in kept], [item for _, item in kept]
+
+
+def _quick_id(item: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(item["id"]) if isinstance(item, dict) else None
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
 def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
