@@ -5,13 +5,14 @@ clears the fault and checks that the next sync makes the mirror equal the sandbo
 """
 
 import hashlib
+import json
 import logging
 import uuid
 
 import pytest
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from django_creatify import tasks
 from django_creatify.exceptions import CreatifyError
@@ -162,3 +163,49 @@ def _staff_client(client):
     user = get_user_model().objects.create_user(f"staff-{uuid.uuid4().hex[:6]}", is_staff=True)
     client.force_login(user)
     return client
+
+
+def _older_copy(sandbox, job_id):
+    older = {**sandbox.job(job_id), "name": "from the past", "status": "pending"}
+    older["updated_at"] = "2000-01-01T00:00:00Z"
+    return older
+
+
+def test_an_older_payload_is_ignored_by_an_ids_refresh(creatify_sandbox, mirrored):
+    job = mirrored[0]
+    sync_aurora_flows()
+    before = checksum()
+    older = _older_copy(creatify_sandbox, job["id"])
+    creatify_sandbox.inject(Fault.body(200, json.dumps([older]).encode()))
+    result = sync_aurora_flows(ids=[job["id"]])
+    assert (result.stale, result.written) == (1, 0)
+    assert checksum() == before
+
+
+def test_an_older_payload_is_ignored_behind_a_webhook(
+    creatify_sandbox, mirrored, django_capture_on_commit_callbacks
+):
+    job = mirrored[0]
+    sync_aurora_flows()
+    before = checksum()
+    older = _older_copy(creatify_sandbox, job["id"])
+    creatify_sandbox.inject(Fault.body(200, json.dumps([older]).encode()))
+    secret = "webhook-secret-for-the-out-of-order-case"
+    with_secret = override_settings(CREATIFY={**settings.CREATIFY, "WEBHOOK_SECRET": secret})
+    with with_secret, django_capture_on_commit_callbacks(execute=True):
+        response = Client().post(
+            f"/creatify/webhook/{secret}/",
+            json.dumps({"id": job["id"], "status": "pending"}),
+            content_type="application/json",
+        )
+    assert response.status_code == 200
+    assert checksum() == before
+
+
+def test_keys_never_reach_an_admin_page(creatify_sandbox, mirrored, admin_client):
+    wrong = "wrong-key-shown-nowhere-456"
+    with override_settings(CREATIFY={**settings.CREATIFY, "API_KEY": wrong}):
+        response = admin_client.post("/admin/django_creatify/auroraflow/sync/", follow=True)
+    page = response.content.decode()
+    assert response.status_code == 200 and "credentials" in page
+    assert wrong not in page and creatify_sandbox.api_key not in page

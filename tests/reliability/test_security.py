@@ -72,3 +72,12 @@ def test_the_webhook_reveals_nothing_on_a_wrong_secret():
     assert wrong.status_code == unknown_path.status_code == 404
     assert wrong.content == unknown_path.content  # indistinguishable from any missing page
     assert secret not in wrong.content.decode()
+
+
+def test_admin_actions_need_the_csrf_token(creatify_sandbox):
+    user = get_user_model().objects.create_superuser("boss", password="pw")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    assert browser.post("/admin/django_creatify/auroraflow/sync/").status_code == 403
+    assert Client().post("/admin/django_creatify/auroraflow/sync/").status_code == 302  # login
+    assert creatify_sandbox.requests == []
