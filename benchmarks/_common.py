@@ -15,6 +15,7 @@ import resource
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -238,15 +239,19 @@ class SandboxProcess:
         return response.json() if response.content else None
 
     def _list_ids(self) -> list[str]:
-        """The ids in list order, read with ijson (this also warms the payload caches)."""
-        import ijson
+        """The ids in list order (reading the list also warms the sandbox's payload caches)."""
+        from django_creatify.listing import JsonArrayBody
 
-        with self.session.get(
-            f"{self.url}/api/aurora/", headers=self.headers, stream=True, timeout=600
-        ) as response:
+        with (
+            tempfile.TemporaryFile() as spool,
+            self.session.get(
+                f"{self.url}/api/aurora/", headers=self.headers, stream=True, timeout=600
+            ) as response,
+        ):
             response.raise_for_status()
-            response.raw.decode_content = True
-            return list(ijson.items(response.raw, "item.id"))
+            for chunk in response.iter_content(1 << 20):
+                spool.write(chunk)
+            return [item.value["id"] for item in JsonArrayBody(spool, source="list").scan()]
 
     def warm(self) -> None:
         """Read the list once (rebuilds the payloads a change invalidated), untimed."""

@@ -142,11 +142,45 @@ def truncate() -> None:
 def run_ours(spec: dict[str, Any]) -> dict[str, Any]:
     from django_creatify.sync import sync_aurora_flows
 
-    with QueryCounter() as queries, Stopwatch() as clock:
+    with CopyCounter() as copies, QueryCounter() as queries, Stopwatch() as clock:
         result = sync_aurora_flows()
     counts = result.as_dict()
     counts.pop("skipped_reasons", None)
-    return _measured(clock, queries, items=spec["jobs"], sync_result=counts)
+    measured = _measured(clock, queries, items=spec["jobs"], sync_result=counts)
+    # New rows go by COPY on PostgreSQL, which Django's execute wrappers do not see.
+    measured["sql_queries"] += copies.statements
+    measured["write_statements"] += copies.statements
+    measured["rows_written"] += copies.rows
+    return measured
+
+
+class CopyCounter:
+    """Counts the COPY statements (and their rows) of ``bulk.FlowWriter`` on PostgreSQL."""
+
+    def __init__(self) -> None:
+        self.statements = self.rows = 0
+
+    def __enter__(self) -> CopyCounter:
+        from django.db import connection
+
+        from django_creatify import bulk
+
+        self._original = original = bulk.FlowWriter.insert
+        copying = connection.vendor == "postgresql"
+
+        def insert(writer, rows):
+            original(writer, rows)
+            if copying and rows:
+                self.statements += 1
+                self.rows += len(rows)
+
+        bulk.FlowWriter.insert = insert
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        from django_creatify import bulk
+
+        bulk.FlowWriter.insert = self._original
 
 
 def _fetch_list(spec: dict[str, Any]) -> bytes:
@@ -184,14 +218,17 @@ def run_floor(spec: dict[str, Any]) -> dict[str, Any]:
     from django.db import connection
     from django.utils import timezone
 
+    from django_creatify.bulk import WRITTEN_FIELDS
+    from django_creatify.listing import item_digest
     from django_creatify.models import AuroraFlow
     from django_creatify.payloads import FIELDS
 
     meta = AuroraFlow._meta
-    names = [
-        "id",
-        *FIELDS,
+    names = list(WRITTEN_FIELDS)
+    assert names[1 : len(FIELDS) + 1] == list(FIELDS)
+    assert names[len(FIELDS) + 1 :] == [
         "raw",
+        "raw_digest",
         "synced_at",
         "editor_url_fetched_at",
         "missing_since",
@@ -223,7 +260,9 @@ def run_floor(spec: dict[str, Any]) -> dict[str, Any]:
                 if values[media_job] is not None:
                     values[media_job] = values[media_job].replace("-", "")
             editor_fetched = now if item.get("editor_url") else None
-            rows.append((flow_id, *values, json.dumps(item), now, editor_fetched, None))
+            raw = json.dumps(item)
+            digest = item_digest(raw.encode())
+            rows.append((flow_id, *values, raw, digest, now, editor_fetched, None))
         built = time.perf_counter()
         driver = connection.connection  # the DB-API connection itself: no ORM from here
         if postgres:

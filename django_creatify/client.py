@@ -10,16 +10,16 @@ from __future__ import annotations
 import json
 import logging
 import random
-import re
 import tempfile
 import time
 import uuid
+from array import array
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import IO, Any
 
-import ijson
 import requests
 
 from . import __version__
@@ -31,13 +31,13 @@ from .exceptions import (
     error_for_status,
     excerpt,
 )
+from .listing import JsonArrayBody, has_unstorable_escape, storable
 
 logger = logging.getLogger(__name__)
 
 AURORA_PATH = "/api/aurora/"
 MAX_IDS_PER_REQUEST = 100
 STREAM_CHUNK_BYTES = 256 * 1024
-PYTHON_IJSON = ijson.get_backend("python")
 # A listing body larger than this goes to a temporary file instead of memory.
 SPOOL_MEMORY_BYTES = 8 * 1024 * 1024
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -157,19 +157,42 @@ class CreatifyClient:
             items.extend(self._get_list({**params, "ids": ",".join(chunk)}))
         return items
 
+    @contextmanager
+    def open_aurora_listing(
+        self, ids: Iterable[str | uuid.UUID] | None = None, ordering: str | None = None
+    ) -> Iterator[JsonArrayBody]:
+        """The list response (every job, or at most 100 ``ids``) as a spooled body.
+
+        The body goes to memory, or to a temporary file past a few MB, and is read item by
+        item (:meth:`JsonArrayBody.scan`), so even a listing of 100,000 jobs is never held
+        whole. The file is removed when the block ends.
+        """
+        params: dict[str, str] = {}
+        if ordering:
+            params["ordering"] = ordering
+        if ids is not None:
+            wanted = normalize_ids(ids)
+            if len(wanted) > MAX_IDS_PER_REQUEST:
+                raise ValueError(f"At most {MAX_IDS_PER_REQUEST} ids per request")
+            params["ids"] = ",".join(wanted)
+        with BodySpool() as spool:
+            self._send("GET", AURORA_PATH, params=params, sink=spool)
+            yield JsonArrayBody(
+                spool.rewound(), source=AURORA_PATH, needs_scrubbing=spool.needs_scrubbing
+            )
+
     def iter_aurora(self, ordering: str | None = None) -> Iterator[dict[str, Any]]:
         """Every job, one at a time, in bounded memory, for listings too big to hold whole.
 
-        The body is spooled (to a temporary file past a few MB) and checked to be one whole
-        JSON array before the first item is yielded, so a truncated or malformed body raises
-        before a caller has written anything. Items are then parsed one by one with ijson.
+        The whole body is checked to be one JSON array before the first item is yielded,
+        so a truncated or malformed body raises before a caller has acted on any item.
         """
-        params = {"ordering": ordering} if ordering else {}
-        with BodySpool() as spool:
-            self._send("GET", AURORA_PATH, params=params, sink=spool)
-            spool.check_json_array(AURORA_PATH)
-            for item in spool.parser.items(spool.rewound(), "item", use_float=True):
-                yield storable(item) if spool.needs_scrubbing else item
+        with self.open_aurora_listing(ordering=ordering) as body:
+            positions = array("q")
+            for item in body.scan():
+                positions.extend((item.offset, item.length))
+            for at in range(0, len(positions), 2):
+                yield body.read(positions[at], positions[at + 1]).value
 
     def get_aurora(self, flow_id: str | uuid.UUID) -> dict[str, Any]:
         (canonical,) = normalize_ids([flow_id])
@@ -260,7 +283,6 @@ class BodySpool:
         self._file = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)  # noqa: SIM115
         #: Whether the body has escapes that may decode to text a database cannot store.
         self.needs_scrubbing = False
-        self._c_refused = False
 
     def __enter__(self) -> BodySpool:
         return self
@@ -271,7 +293,7 @@ class BodySpool:
     def fill(self, chunks: Iterable[bytes]) -> None:
         self._file.seek(0)
         self._file.truncate()
-        self.needs_scrubbing = self._c_refused = False
+        self.needs_scrubbing = False
         tail = b""
         for chunk in chunks:
             self._file.write(chunk)
@@ -280,42 +302,9 @@ class BodySpool:
                 self.needs_scrubbing = True
             tail = chunk[-5:]
 
-    @property
-    def parser(self) -> Any:
-        # ijson's C backend refuses some valid JSON (lone surrogate escapes, integers past
-        # 64 bits); the pure-Python backend reads them as json does, only slower.
-        return PYTHON_IJSON if self.needs_scrubbing or self._c_refused else ijson
-
     def rewound(self) -> IO[bytes]:
         self._file.seek(0)
         return self._file
-
-    def check_json_array(self, path: str) -> None:
-        """One fast pass of the whole body: a JSON array, complete and well formed."""
-        try:
-            self._check_json_array(path)
-        except PayloadError:
-            if self.parser is PYTHON_IJSON:
-                raise
-            self._c_refused = True  # let the pure-Python backend judge the body
-            self._check_json_array(path)
-
-    def _check_json_array(self, path: str) -> None:
-        events = self.parser.basic_parse(self.rewound(), use_float=True)
-        try:
-            first = next(events, None)
-            if first is None or first[0] != "start_array":
-                kind = {None: "an empty body", "start_map": "an object"}.get(
-                    first and first[0], "a single value"
-                )
-                raise PayloadError(f"Expected a JSON array from {path}, got {kind}")
-            for _event in events:
-                pass
-        except (ijson.JSONError, UnicodeDecodeError) as exc:
-            raise PayloadError(
-                f"Creatify sent a body that is not valid JSON for GET {path}: "
-                f"{excerpt(str(exc), 120)}"
-            ) from None
 
 
 def _decode_json(content: bytes, method: str, path: str) -> Any:
@@ -330,27 +319,6 @@ def _decode_json(content: bytes, method: str, path: str) -> Any:
     if has_unstorable_escape(content):
         data = storable(data)
     return data
-
-
-# JSON escapes that decode to text PostgreSQL refuses: NUL, and UTF-16 surrogates (a lone
-# one cannot be encoded; a valid pair is scrubbed harmlessly). A byte scan keeps the
-# common case free.
-_UNSTORABLE_ESCAPE = re.compile(rb"\\u(0000|[dD][89a-fA-F])")
-
-
-def has_unstorable_escape(content: bytes) -> bool:
-    return _UNSTORABLE_ESCAPE.search(content) is not None
-
-
-def storable(value: Any) -> Any:
-    """The same JSON value with NULs dropped and lone surrogates replaced by U+FFFD."""
-    if isinstance(value, str):
-        return value.replace("\x00", "").encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    if isinstance(value, list):
-        return [storable(item) for item in value]
-    if isinstance(value, dict):
-        return {storable(key): storable(item) for key, item in value.items()}
-    return value
 
 
 def _describe_transport_error(method: str, path: str, exc: requests.RequestException) -> str:

@@ -63,6 +63,17 @@ class AuroraFlow(models.Model):
     editor_url = models.TextField(_("editor URL"), null=True, blank=True)
 
     raw = models.JSONField(_("last payload"), default=dict, blank=True)
+    raw_digest = models.CharField(
+        _("payload digest"),
+        max_length=32,
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_(
+            "Digest of the payload's bytes as Creatify last listed them: a resync skips "
+            "items whose bytes are unchanged without decoding them. Empty when unknown."
+        ),
+    )
     synced_at = models.DateTimeField(_("last written from Creatify"), null=True, blank=True)
     editor_url_fetched_at = models.DateTimeField(_("editor URL received"), null=True, blank=True)
     created_by = models.ForeignKey(

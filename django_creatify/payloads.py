@@ -36,6 +36,10 @@ class ParsedFlow:
     id: uuid.UUID
     values: dict[str, Any]
     raw: dict[str, Any]
+    #: ``raw`` as JSON text fit to store as is (the item's own bytes from a listing), if any.
+    raw_text: str | None = None
+    #: :func:`django_creatify.listing.item_digest` of the item's bytes as listed, or "".
+    digest: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,11 @@ class SkippedItem:
     index: int
     id: str | None
     reason: str
+
+    @classmethod
+    def of(cls, index: int, item: Any, reason: str) -> SkippedItem:
+        raw_id = item.get("id") if isinstance(item, dict) else None
+        return cls(index=index, id=_short_id(raw_id), reason=reason)
 
     def __str__(self) -> str:
         return f"item {self.index}{f' ({self.id})' if self.id else ''}: {self.reason}"
@@ -70,6 +79,8 @@ def _short_text(value: Any) -> str:
 
 
 def _number(value: Any) -> float:
+    if value.__class__ is float and math.isfinite(value):
+        return value
     if isinstance(value, bool):
         raise FieldRejected("expected a number, got a boolean")
     if isinstance(value, int | float):
@@ -94,7 +105,7 @@ def _integer(value: Any) -> int:
 
 
 def _boolean(value: Any) -> bool:
-    if isinstance(value, bool):
+    if value is True or value is False:
         return value
     if value in (0, 1):
         return bool(value)
@@ -107,9 +118,13 @@ def _datetime(value: Any) -> datetime:
     if not isinstance(value, str):
         raise FieldRejected(f"expected an ISO 8601 date-time, got {_describe(value)}")
     try:
-        parsed = parse_datetime(value.strip())
+        # What parse_datetime tries first, without its overhead: most items take this path.
+        parsed = datetime.fromisoformat(value)
     except ValueError:
-        parsed = None
+        try:
+            parsed = parse_datetime(value.strip())
+        except ValueError:
+            parsed = None
     if parsed is None:
         raise FieldRejected(f"expected an ISO 8601 date-time, got {_describe(value)}")
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
@@ -146,11 +161,25 @@ FIELDS: dict[str, tuple[Callable[[Any], Any], Any]] = {
 }
 MIRRORED_FIELDS: tuple[str, ...] = tuple(FIELDS)
 
+
+class _NoShortcut:
+    """No value is of this type: the field's parser always runs."""
+
+
+# Plain text arrives as str and is stored as sent, so those fields skip their parser call.
+_PLAN = tuple(
+    (name, str if parser is _text else _NoShortcut, parser, default)
+    for name, (parser, default) in FIELDS.items()
+)
+
 _reported_statuses: set[str] = set()
 
 
-def parse_flow(item: Any) -> ParsedFlow:
-    """One remote item -> its id and model values; raises FieldRejected with the reason."""
+def parse_flow(item: Any, *, raw_text: str | None = None, digest: str = "") -> ParsedFlow:
+    """One remote item -> its id and model values; raises FieldRejected with the reason.
+
+    ``raw_text`` and ``digest`` describe the item's bytes when it came from a listing.
+    """
     if not isinstance(item, dict):
         raise FieldRejected(f"expected a JSON object, got {_describe(item)}")
     if item.get("id") in (None, ""):
@@ -160,22 +189,25 @@ def parse_flow(item: Any) -> ParsedFlow:
     except FieldRejected as exc:
         raise FieldRejected(f"id: {exc}") from None
     values: dict[str, Any] = {}
-    for name, (parser, default) in FIELDS.items():
-        value = item.get(name)
+    get = item.get
+    for name, shortcut_type, parser, default in _PLAN:
+        value = get(name)
         if value is None:
             values[name] = default
-            continue
-        try:
-            values[name] = parser(value)
-        except FieldRejected as exc:
-            raise FieldRejected(f"{name}: {exc}") from None
+        elif value.__class__ is shortcut_type:
+            values[name] = value
+        else:
+            try:
+                values[name] = parser(value)
+            except FieldRejected as exc:
+                raise FieldRejected(f"{name}: {exc}") from None
     status = values["status"]
     if status and status not in KNOWN_STATUSES and status not in _reported_statuses:
         _reported_statuses.add(status)
         logger.warning(
             "Creatify sent an unknown Aurora status %r (job %s); stored as sent", status, flow_id
         )
-    return ParsedFlow(id=flow_id, values=values, raw=item)
+    return ParsedFlow(id=flow_id, values=values, raw=item, raw_text=raw_text, digest=digest)
 
 
 def parse_flows(
@@ -188,8 +220,7 @@ def parse_flows(
         try:
             outcome.flows.append(parse_flow(item))
         except FieldRejected as exc:
-            raw_id = item.get("id") if isinstance(item, dict) else None
-            outcome.skipped.append(SkippedItem(index=index, id=_short_id(raw_id), reason=str(exc)))
+            outcome.skipped.append(SkippedItem.of(index, item, str(exc)))
     return outcome
 
 

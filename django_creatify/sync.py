@@ -1,46 +1,47 @@
 """The one place that writes mirror rows.
 
-Per batch of items: one query reads the existing rows (locked on databases that can),
-one transaction writes the new rows and the changed ones, and nothing else is touched.
-Fetching finishes before the first write, so a failed request changes no row.
+A listing is read in two passes. The first checks the whole body and sorts its items:
+an item whose bytes have the digest stored with its row is unchanged and is not even
+decoded; the others are noted by position. Only then, once nothing can turn out to be
+malformed, does the second pass decode the noted items and write them, a batch per
+transaction: one query locks and reads the batch's existing rows, one statement inserts
+the new ones and one updates the changed ones. A failed request or a bad body changes
+no row.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Iterator
+from array import array
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from django.db import router, transaction
+from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import bulk
-from .client import CreatifyClient, chunked
+from .bulk import FlowRow, FlowWriter, InsertConflict, storage_key, stored_digests
+from .client import MAX_IDS_PER_REQUEST, CreatifyClient, chunked, normalize_ids
 from .conf import creatify_settings
 from .exceptions import PayloadError
+from .listing import RECOGNISED, JsonArrayBody
 from .models import AuroraFlow
-from .payloads import MIRRORED_FIELDS, ParsedFlow, SkippedItem, create_body, parse_flows
+from .payloads import FieldRejected, ParsedFlow, SkippedItem, create_body, parse_flow, parse_flows
 from .signals import aurora_status_changed
 from .webhook_urls import default_webhook_url
 
 logger = logging.getLogger(__name__)
 
-WRITTEN_FIELDS: tuple[str, ...] = (
-    *MIRRORED_FIELDS,
-    "raw",
-    "synced_at",
-    "editor_url_fetched_at",
-    "missing_since",
-)
 # What the compare step needs of an existing row; never the whole row.
 COMPARED_FIELDS = (
     "id",
     "raw",
+    "raw_digest",
     "updated_at",
     "status",
     "editor_url",
@@ -75,6 +76,13 @@ class SyncResult:
         self.skipped_items.extend(other.skipped_items)
         return self
 
+    def skip(self, items: list[SkippedItem]) -> None:
+        for item in items:
+            logger.warning("Creatify sync skipped %s", item)
+        self.skipped += len(items)
+        room = MAX_SKIPPED_KEPT - len(self.skipped_items)
+        self.skipped_items.extend(items[: max(room, 0)])
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "created": self.created,
@@ -101,7 +109,7 @@ class SyncResult:
 
 @dataclass(frozen=True, slots=True)
 class Transition:
-    flow: AuroraFlow
+    row: FlowRow
     previous_status: str | None
     status: str
 
@@ -116,19 +124,23 @@ def sync_aurora_flows(
 
     Without ``ids`` the fetch is a complete listing, so rows it lacks get ``missing_since``.
     """
-    ids = None if ids is None else list(ids)
-    if ids is not None and not ids:
+    wanted = None if ids is None else normalize_ids(ids)
+    if wanted is not None and not wanted:
         return SyncResult()
+    # Read before the listing is fetched: rows written after this are not taken as missing.
+    started = timezone.now()
     owns_client = client is None
     client = client or CreatifyClient()
     requests_before = client.request_count
     try:
-        if ids is None:
-            # Streamed: the client checks the whole body before yielding the first item.
-            items = client.iter_aurora(ordering=ordering)
-        else:
-            items = client.list_aurora(ids=ids, ordering=ordering)
-        result = apply_aurora_payloads(items, complete_listing=ids is None)
+        with ExitStack() as bodies:
+            chunks = [None] if wanted is None else chunked(wanted, MAX_IDS_PER_REQUEST)
+            # Every response is in before the first write.
+            listings = [
+                bodies.enter_context(client.open_aurora_listing(ids=chunk, ordering=ordering))
+                for chunk in chunks
+            ]
+            result = apply_listings(listings, started=started, ids=wanted)
     finally:
         if owns_client:
             client.close()
@@ -146,34 +158,80 @@ def active_flow_ids() -> list[str]:
     return [str(pk) for pk in rows.values_list("pk", flat=True)]
 
 
+def apply_listings(
+    listings: list[JsonArrayBody], *, started: datetime, ids: list[str] | None = None
+) -> SyncResult:
+    """Write the jobs of list responses into the mirror (see the module's docstring).
+
+    ``ids``: what the responses were asked for; without, they are one complete listing,
+    and mirrored rows it lacks are marked missing. ``started``: read before they were
+    fetched.
+    """
+    using = router.db_for_write(AuroraFlow)
+    key = storage_key(connections[using])
+    stored = stored_digests(using, None if ids is None else [key(uuid.UUID(i)) for i in ids])
+    by_digest = {digest: pk for pk, digest in stored.items() if digest}
+    result = SyncResult()
+    seen: set[Any] = set()
+    noted: list[tuple[JsonArrayBody, array]] = []
+    for listing in listings:
+        positions = array("q")  # index, offset, length of each item to decode again
+        for item in listing.scan(by_digest):
+            if item.value is RECOGNISED:
+                seen.add(by_digest[item.digest])
+                result.unchanged += 1
+                continue
+            positions.extend((item.index, item.offset, item.length))
+            if (flow_id := _quick_id(item.value)) is not None:
+                seen.add(key(flow_id))
+        noted.append((listing, positions))
+
+    writer = FlowWriter(using)
+    batch_size = creatify_settings.SYNC_BATCH_SIZE
+    for listing, positions in noted:
+        for start in range(0, len(positions), 3 * batch_size):
+            batch = positions[start : start + 3 * batch_size]
+            flows, skipped = _parse_listed(listing, batch)
+            result.skip(skipped)
+            if flows:
+                _write_batch(flows, started, result, writer, stored=stored, key=key)
+    if ids is None:
+        result.missing = _mark_missing(
+            [pk for pk, digest in stored.items() if digest is not None and pk not in seen],
+            started,
+        )
+    return result
+
+
 def apply_aurora_payloads(items: Iterable[Any], *, complete_listing: bool = False) -> SyncResult:
-    """Write remote items into the mirror, a batch at a time, as they are read.
+    """Write already decoded remote items into the mirror, a batch at a time.
 
     ``items`` must come from the authenticated API. With ``complete_listing`` they are
     every job Creatify has, so mirrored rows they lack are marked missing; pass them as a
-    lazy iterator (as ``sync_aurora_flows`` does), so that the listing is fetched after
-    this reads the clock: rows written since then are not taken as missing.
+    lazy iterator, so that the listing is fetched after this reads the clock: rows
+    written since then are not taken as missing.
     """
     result = SyncResult()
-    now = timezone.now()
+    started = timezone.now()
     seen: set[uuid.UUID] = set()
+    writer = FlowWriter(router.db_for_write(AuroraFlow))
     batch_size = creatify_settings.SYNC_BATCH_SIZE
-    using = router.db_for_write(AuroraFlow)
-    for start, batch in enumerate(batched(items, batch_size)):
-        listed, indexes, changed = _drop_unchanged(batch, start * batch_size, using)
-        seen.update(listed)
-        result.unchanged += len(batch) - len(changed)
-        parsed = parse_flows(changed, indexes=indexes)
-        for item in parsed.skipped:
-            logger.warning("Creatify sync skipped %s", item)
-        result.skipped += len(parsed.skipped)
-        room = MAX_SKIPPED_KEPT - len(result.skipped_items)
-        result.skipped_items.extend(parsed.skipped[: max(room, 0)])
+    for number, batch in enumerate(batched(items, batch_size)):
+        seen.update(flow_id for item in batch if (flow_id := _quick_id(item)) is not None)
+        parsed = parse_flows(batch, start_index=number * batch_size)
+        result.skip(parsed.skipped)
         if parsed.flows:
-            _write_batch(parsed.flows, now, result)
-            seen.update(flow.id for flow in parsed.flows)
+            _write_batch(parsed.flows, started, result, writer)
     if complete_listing:
-        result.missing = _mark_missing(seen, now)
+        present = AuroraFlow.objects.filter(_unwritten_since(started), missing_since__isnull=True)
+        result.missing = _mark_missing(
+            [
+                pk
+                for pk in present.values_list("pk", flat=True).iterator(MISSING_SCAN_CHUNK)
+                if pk not in seen
+            ],
+            started,
+        )
     return result
 
 
@@ -210,28 +268,17 @@ def record_created_flow(payload: dict[str, Any], *, created_by=None) -> AuroraFl
     return AuroraFlow.objects.get(pk=flow_id)
 
 
-def _drop_unchanged(
-    batch: list[Any], start_index: int, using: str
-) -> tuple[set[uuid.UUID], list[int], list[Any]]:
-    """The batch's ids, and the items whose payload differs from the stored one with their
-    listing positions.
-
-    One query reads the stored payloads of the batch, so an unchanged resync costs a
-    comparison per item and no parsing; the write step re-reads the changed rows locked.
-    """
-    keyed = [(_quick_id(item), index, item) for index, item in enumerate(batch, start_index)]
-    ids = {flow_id for flow_id, _, _ in keyed if flow_id is not None}
-    stored = (
-        dict(
-            AuroraFlow.objects.using(using)
-            .filter(pk__in=ids, missing_since__isnull=True)
-            .values_list("pk", "raw")
-        )
-        if ids
-        else {}
-    )
-    kept = [(index, item) for flow_id, index, item in keyed if stored.get(flow_id) != item]
-    return ids, [index for index, _ in kept], [item for _, item in kept]
+def _parse_listed(listing: JsonArrayBody, positions: array) -> tuple[list[ParsedFlow], list]:
+    flows: list[ParsedFlow] = []
+    skipped: list[SkippedItem] = []
+    for at in range(0, len(positions), 3):
+        index, offset, length = positions[at : at + 3]
+        item = listing.read(offset, length)
+        try:
+            flows.append(parse_flow(item.value, raw_text=item.text, digest=item.digest))
+        except FieldRejected as exc:
+            skipped.append(SkippedItem.of(index, item.value, str(exc)))
+    return flows, skipped
 
 
 def _quick_id(item: Any) -> uuid.UUID | None:
@@ -247,72 +294,86 @@ def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-class _InsertRaced(Exception):
-    """Another transaction inserted a row that this batch read as new."""
-
-
-def _write_batch(flows: list[ParsedFlow], now: datetime, result: SyncResult) -> None:
+def _write_batch(
+    flows: list[ParsedFlow],
+    now: datetime,
+    result: SyncResult,
+    writer: FlowWriter,
+    *,
+    stored: dict[Any, str | None] | None = None,
+    key: Callable[[Any], Any] | None = None,
+) -> None:
+    """Write a batch; ``stored`` (from before the listing) spares the locked read of rows
+    that did not exist then."""
     latest = _newest_per_id(flows)
     result.unchanged += len(flows) - len(latest)
-    using = router.db_for_write(AuroraFlow)
+    if stored is None or key is None:
+        existed = list(latest)
+    else:
+        existed = [flow_id for flow_id in latest if key(flow_id) in stored]
     # Rows that do not exist yet cannot be locked, so two syncs (two workers, a webhook's
     # refresh, an API create) can both read a job as new. The second INSERT waits for the
-    # first to commit and then inserts nothing; that batch is rolled back and done again,
-    # now reading the row like any existing one. So a job's creation is announced once, and
-    # a later write announces the transition from the status it really replaced. Each retry
-    # finds at least one more of the batch's rows existing, so the retries are bounded.
-    for _attempt in range(len(latest) + 1):
-        try:
-            result.merge(_write_batch_once(latest, now, using))
-            return
-        except _InsertRaced:
-            continue
-    raise RuntimeError("Creatify sync: rows kept appearing under a batch; gave up")
+    # first to commit and then conflicts; that batch is rolled back and done again, now
+    # reading every row like an existing one. So a job's creation is announced once, and a
+    # later write announces the transition from the status it really replaced.
+    try:
+        result.merge(_write_batch_once(latest, existed, now, writer))
+    except InsertConflict:
+        result.merge(_write_batch_once(latest, list(latest), now, writer))
 
 
-def _write_batch_once(latest: dict[uuid.UUID, ParsedFlow], now: datetime, using: str) -> SyncResult:
+def _write_batch_once(
+    latest: dict[uuid.UUID, ParsedFlow], existed: list[uuid.UUID], now: datetime, writer
+) -> SyncResult:
     result = SyncResult()
-    to_create: list[AuroraFlow] = []
-    to_update: list[AuroraFlow] = []
+    using = writer.connection.alias
+    to_create: list[FlowRow] = []
+    to_update: list[FlowRow] = []
     transitions: list[Transition] = []
+    announcing = aurora_status_changed.has_listeners(AuroraFlow)
     with transaction.atomic(using=using):
-        existing = {
-            row["id"]: row
-            for row in AuroraFlow.objects.using(using)
-            .select_for_update()
-            .filter(id__in=list(latest))
-            .order_by("pk")
-            .values(*COMPARED_FIELDS)
-        }
+        existing = {}
+        if existed:
+            existing = {
+                row["id"]: row
+                for row in AuroraFlow.objects.using(using)
+                .select_for_update()
+                .filter(id__in=existed)
+                .order_by("pk")
+                .values(*COMPARED_FIELDS)
+            }
         for flow in latest.values():
             row = existing.get(flow.id)
             if row is None:
-                obj = _build(
-                    flow, now, editor_url_fetched_at=now if flow.values["editor_url"] else None
-                )
-                to_create.append(obj)
-                transitions.append(Transition(obj, None, obj.status))
+                created = FlowRow(flow, now, now if flow.values["editor_url"] else None)
+                to_create.append(created)
+                if announcing:
+                    transitions.append(Transition(created, None, flow.values["status"]))
                 continue
             if _is_older(flow, row):
                 result.stale += 1
                 continue
-            if row["raw"] == flow.raw and row["missing_since"] is None:
+            if row["missing_since"] is None and _same_payload(flow, row):
                 result.unchanged += 1
                 continue
-            obj = _build(flow, now, editor_url_fetched_at=_editor_url_fetched_at(flow, row, now))
-            to_update.append(obj)
-            if row["status"] != obj.status:
-                transitions.append(Transition(obj, row["status"], obj.status))
+            updated = FlowRow(flow, now, _editor_url_fetched_at(flow, row, now))
+            to_update.append(updated)
+            if announcing and row["status"] != flow.values["status"]:
+                transitions.append(Transition(updated, row["status"], flow.values["status"]))
         # In key order, so that two batches inserting the same new rows cannot deadlock.
-        to_create.sort(key=lambda obj: obj.pk)
-        if bulk.insert_rows(to_create, WRITTEN_FIELDS, using=using) != len(to_create):
-            raise _InsertRaced  # rolls this batch back; _write_batch does it again
-        bulk.update_rows(to_update, WRITTEN_FIELDS, using=using)
-        if transitions and aurora_status_changed.has_listeners(AuroraFlow):
+        to_create.sort(key=lambda created: created.flow.id.int)
+        writer.insert(to_create)  # InsertConflict rolls this batch back
+        writer.update(to_update)
+        if transitions:
             transaction.on_commit(lambda: _announce(transitions), using=using)
     result.created += len(to_create)
     result.updated += len(to_update)
     return result
+
+
+def _same_payload(flow: ParsedFlow, row: dict[str, Any]) -> bool:
+    # Equal digests are equal bytes; otherwise the bytes may still hold the same JSON.
+    return (bool(flow.digest) and flow.digest == row["raw_digest"]) or flow.raw == row["raw"]
 
 
 def _newest_per_id(flows: list[ParsedFlow]) -> dict[uuid.UUID, ParsedFlow]:
@@ -338,35 +399,19 @@ def _editor_url_fetched_at(flow: ParsedFlow, row: dict[str, Any], now: datetime)
     return now
 
 
-def _build(
-    flow: ParsedFlow, now: datetime, *, editor_url_fetched_at: datetime | None
-) -> AuroraFlow:
-    return AuroraFlow(
-        id=flow.id,
-        raw=flow.raw,
-        synced_at=now,
-        editor_url_fetched_at=editor_url_fetched_at,
-        missing_since=None,
-        **flow.values,
-    )
+def _unwritten_since(started: datetime) -> Q:
+    return Q(synced_at__isnull=True) | Q(synced_at__lt=started)
 
 
-def _mark_missing(seen: set[uuid.UUID], now: datetime) -> int:
-    # Only rows nothing has written since this sync started (``now``, read before the
-    # listing was fetched): a job created meanwhile through the API, a webhook's refresh or
-    # another sync is absent from the listing because it is new, not because it is gone.
-    unwritten = Q(synced_at__isnull=True) | Q(synced_at__lt=now)
-    present = AuroraFlow.objects.filter(unwritten, missing_since__isnull=True)
-    gone = [
-        pk
-        for pk in present.values_list("pk", flat=True).iterator(chunk_size=MISSING_SCAN_CHUNK)
-        if pk not in seen
-    ]
+def _mark_missing(candidates: list[Any], started: datetime) -> int:
+    # Only rows nothing has written since this sync started (read before the listing was
+    # fetched): a job created meanwhile through the API, a webhook's refresh or another
+    # sync is absent from the listing because it is new, not because it is gone.
     marked = 0
-    for chunk in chunked(gone, creatify_settings.SYNC_BATCH_SIZE):
+    for chunk in chunked(candidates, creatify_settings.SYNC_BATCH_SIZE):
         marked += AuroraFlow.objects.filter(
-            unwritten, pk__in=chunk, missing_since__isnull=True
-        ).update(missing_since=now)
+            _unwritten_since(started), pk__in=chunk, missing_since__isnull=True
+        ).update(missing_since=started)
     if marked:
         logger.info("Creatify no longer lists %d mirrored job(s); marked missing", marked)
     return marked
@@ -374,9 +419,10 @@ def _mark_missing(seen: set[uuid.UUID], now: datetime) -> int:
 
 def _announce(transitions: list[Transition]) -> None:
     for transition in transitions:
+        flow = _instance(transition.row)
         responses = aurora_status_changed.send_robust(
             sender=AuroraFlow,
-            flow=transition.flow,
+            flow=flow,
             previous_status=transition.previous_status,
             status=transition.status,
         )
@@ -385,6 +431,19 @@ def _announce(transitions: list[Transition]) -> None:
                 logger.error(
                     "aurora_status_changed receiver %r failed for job %s",
                     receiver,
-                    transition.flow.pk,
+                    flow.pk,
                     exc_info=response,
                 )
+
+
+def _instance(row: FlowRow) -> AuroraFlow:
+    """The row as written, as a model instance for receivers; built only when announced."""
+    return AuroraFlow(
+        id=row.flow.id,
+        raw=row.flow.raw,
+        raw_digest=row.flow.digest,
+        synced_at=row.synced_at,
+        editor_url_fetched_at=row.editor_url_fetched_at,
+        missing_since=None,
+        **row.flow.values,
+    )
