@@ -18,7 +18,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
@@ -40,6 +41,7 @@ WRITTEN_FIELDS: tuple[str, ...] = (
 _UUID_FIELDS = ("id", "media_job")
 _DATETIME_FIELDS = ("created_at", "updated_at", "synced_at", "editor_url_fetched_at")
 _RAW = WRITTEN_FIELDS.index("raw")
+_mirrored_values = itemgetter(*MIRRORED_FIELDS)
 READ_CHUNK = 2000
 
 
@@ -47,7 +49,7 @@ class InsertConflict(Exception):
     """A row this batch inserts exists already: another transaction wrote it meanwhile."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class FlowRow:
     """A parsed payload and the sync's own columns: one row to write."""
 
@@ -58,10 +60,9 @@ class FlowRow:
     def as_list(self) -> list[Any]:
         flow = self.flow
         raw = flow.raw_text if flow.raw_text is not None else json.dumps(flow.raw)
-        values = flow.values
         return [
             flow.id,
-            *[values[name] for name in MIRRORED_FIELDS],
+            *_mirrored_values(flow.values),
             raw,
             flow.digest,
             self.synced_at,
@@ -109,7 +110,9 @@ class FlowWriter:
             adapt = _sqlite_datetime(connection)
         else:
             adapt = connection.ops.adapt_datetimefield_value
-        conversions += [(WRITTEN_FIELDS.index(name), adapt) for name in _DATETIME_FIELDS]
+        conversions += [(WRITTEN_FIELDS.index(name), adapt) for name in _DATETIME_FIELDS[:2]]
+        # A batch's rows share their synced_at (and mostly editor_url_fetched_at).
+        conversions += [(WRITTEN_FIELDS.index(name), _memo(adapt)) for name in _DATETIME_FIELDS[2:]]
         return conversions
 
     def _params(self, rows: Sequence[FlowRow]) -> list[list[Any]]:
@@ -193,20 +196,29 @@ def _chunks(items: list[Any], size: int) -> list[list[Any]]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
+def _memo(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``convert`` remembering its last value, for a column whose rows repeat one value."""
+    last: list[Any] = [object(), None]
+
+    def converted(value: Any) -> Any:
+        if value is not last[0]:
+            last[:] = value, convert(value)
+        return last[1]
+
+    return converted
+
+
 def _sqlite_datetime(connection) -> Callable[[Any], Any]:
     """Django's SQLite datetime adaptation (naive, in the connection's time zone, as text)
     in one step per value instead of several calls."""
     if not settings.USE_TZ:
         return connection.ops.adapt_datetimefield_value
     zone = connection.timezone
-    # Every row of a sync carries the same synced_at: converted once, not once per row.
-    last: list[Any] = [None, None]
+    if zone.utcoffset(None) != timedelta(0):
+        return connection.ops.adapt_datetimefield_value
 
     def adapt(value: datetime | None) -> str | None:
-        if value is None:
-            return None
-        if value is not last[0]:
-            last[:] = value, str(value.astimezone(zone).replace(tzinfo=None))
-        return last[1]
+        # str() of the naive time is its isoformat(" "): the same text minus "+00:00".
+        return None if value is None else value.astimezone(zone).isoformat(" ")[:-6]
 
     return adapt

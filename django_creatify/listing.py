@@ -48,7 +48,7 @@ class Recognised:
 RECOGNISED = Recognised()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ListedItem:
     index: int
     offset: int
@@ -56,14 +56,8 @@ class ListedItem:
     digest: str
     #: The decoded item, or ``RECOGNISED``.
     value: Any
-
-
-@dataclass(frozen=True, slots=True)
-class DecodedItem:
-    value: Any
     #: The item's JSON text, when it can be stored as sent (no NaN, nothing scrubbed).
-    text: str | None
-    digest: str
+    text: str | None = None
 
 
 class JsonArrayBody:
@@ -113,11 +107,14 @@ class JsonArrayBody:
             else:
                 self._fail(f"expected ',' or ']' after item {index - 1}", cursor.position)
 
-    def read(self, offset: int, length: int) -> DecodedItem:
+    def read(self, offset: int, length: int, index: int = -1) -> ListedItem:
         """The item at ``offset`` (as ``scan()`` reported it), decoded."""
         self._file.seek(offset)
         data = self._file.read(length)
-        return self._decode(data, item_digest(data), offset)
+        try:
+            return self._decoded(data, index, offset, item_digest(data))
+        except ValueError as exc:  # the body changed under us: it was checked by scan()
+            self._fail(str(exc), offset)
 
     def _item(self, cursor: _Cursor, index: int, recognised: Container[str]) -> ListedItem:
         start = cursor.position
@@ -129,28 +126,29 @@ class JsonArrayBody:
                     cursor.skip(len(data))
                     return ListedItem(index, start, len(data), digest, RECOGNISED)
                 try:
-                    value = self._decoder.decode(data.decode())
+                    item = self._decoded(data, index, start, digest)
                 except ValueError:
                     pass  # not the real end, or not JSON: the decoder below tells which
                 else:
                     cursor.skip(len(data))
-                    return ListedItem(index, start, len(data), digest, value)
-        value, length = cursor.decode_value(self._decoder)
-        digest = item_digest(cursor.take(length))
-        return ListedItem(
-            index, start, length, digest, RECOGNISED if digest in recognised else value
-        )
+                    return item
+        _value, length = cursor.decode_value(self._decoder)
+        data = cursor.take(length)
+        digest = item_digest(data)
+        if digest in recognised:
+            return ListedItem(index, start, length, digest, RECOGNISED)
+        return self._decoded(data, index, start, digest)
 
-    def _decode(self, data: bytes, digest: str, offset: int) -> DecodedItem:
+    def _decoded(self, data: bytes, index: int, offset: int, digest: str) -> ListedItem:
+        """Raises ValueError unless ``data`` is one JSON value in UTF-8."""
         self._saw_constant = False
-        try:
-            text = data.decode()
-            value = self._decoder.decode(text)
-        except ValueError as exc:  # the body changed under us: it was checked by scan()
-            self._fail(str(exc), offset)
+        text = data.decode()
+        value = self._decoder.decode(text)
         if self.needs_scrubbing:
-            return DecodedItem(storable(value), None, digest)
-        return DecodedItem(value, None if self._saw_constant else text, digest)
+            return ListedItem(index, offset, len(data), digest, storable(value))
+        return ListedItem(
+            index, offset, len(data), digest, value, None if self._saw_constant else text
+        )
 
     def _fail(self, reason: str, offset: int) -> NoReturn:
         raise PayloadError(

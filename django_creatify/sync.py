@@ -29,7 +29,7 @@ from .bulk import FlowRow, FlowWriter, InsertConflict, storage_key, stored_diges
 from .client import MAX_IDS_PER_REQUEST, CreatifyClient, chunked, normalize_ids
 from .conf import creatify_settings
 from .exceptions import PayloadError
-from .listing import RECOGNISED, JsonArrayBody
+from .listing import RECOGNISED, JsonArrayBody, ListedItem
 from .models import AuroraFlow
 from .payloads import FieldRejected, ParsedFlow, SkippedItem, create_body, parse_flow, parse_flows
 from .signals import aurora_status_changed
@@ -49,6 +49,9 @@ COMPARED_FIELDS = (
     "missing_since",
 )
 MISSING_SCAN_CHUNK = 2000
+# Items decoded while a listing is checked are kept for writing up to this many bytes of
+# JSON (a few times that in memory); past it they are decoded again from the spooled body.
+KEEP_DECODED_BYTES = 16 * 1024 * 1024
 # Enough to show what went wrong; a listing of 100,000 broken items must not fill memory.
 MAX_SKIPPED_KEPT = 1000
 
@@ -173,6 +176,9 @@ def apply_listings(
     by_digest = {digest: pk for pk, digest in stored.items() if digest}
     result = SyncResult()
     seen: set[Any] = set()
+    # Items to write: kept decoded while they fit KEEP_DECODED_BYTES, else decoded again.
+    kept: list[ListedItem] = []
+    kept_bytes = 0
     noted: list[tuple[JsonArrayBody, array]] = []
     for listing in listings:
         positions = array("q")  # index, offset, length of each item to decode again
@@ -181,20 +187,27 @@ def apply_listings(
                 seen.add(by_digest[item.digest])
                 result.unchanged += 1
                 continue
-            positions.extend((item.index, item.offset, item.length))
             if (flow_id := _quick_id(item.value)) is not None:
                 seen.add(key(flow_id))
+            if kept_bytes + item.length <= KEEP_DECODED_BYTES:
+                kept.append(item)
+                kept_bytes += item.length
+            else:
+                positions.extend((item.index, item.offset, item.length))
         noted.append((listing, positions))
 
     writer = FlowWriter(using)
     batch_size = creatify_settings.SYNC_BATCH_SIZE
+    batches = [kept[start : start + batch_size] for start in range(0, len(kept), batch_size)]
+    del kept
     for listing, positions in noted:
         for start in range(0, len(positions), 3 * batch_size):
-            batch = positions[start : start + 3 * batch_size]
-            flows, skipped = _parse_listed(listing, batch)
-            result.skip(skipped)
-            if flows:
-                _write_batch(flows, started, result, writer, stored=stored, key=key)
+            batches.append(_read_again(listing, positions[start : start + 3 * batch_size]))
+    for batch in batches:
+        flows, skipped = _parse_listed(batch)
+        result.skip(skipped)
+        if flows:
+            _write_batch(flows, started, result, writer, stored=stored, key=key)
     if ids is None:
         result.missing = _mark_missing(
             [pk for pk, digest in stored.items() if digest is not None and pk not in seen],
@@ -268,16 +281,20 @@ def record_created_flow(payload: dict[str, Any], *, created_by=None) -> AuroraFl
     return AuroraFlow.objects.get(pk=flow_id)
 
 
-def _parse_listed(listing: JsonArrayBody, positions: array) -> tuple[list[ParsedFlow], list]:
-    flows: list[ParsedFlow] = []
-    skipped: list[SkippedItem] = []
+def _read_again(listing: JsonArrayBody, positions: array) -> Iterator[ListedItem]:
     for at in range(0, len(positions), 3):
         index, offset, length = positions[at : at + 3]
-        item = listing.read(offset, length)
+        yield listing.read(offset, length, index)
+
+
+def _parse_listed(items: Iterable[ListedItem]) -> tuple[list[ParsedFlow], list[SkippedItem]]:
+    flows: list[ParsedFlow] = []
+    skipped: list[SkippedItem] = []
+    for item in items:
         try:
             flows.append(parse_flow(item.value, raw_text=item.text, digest=item.digest))
         except FieldRejected as exc:
-            skipped.append(SkippedItem.of(index, item.value, str(exc)))
+            skipped.append(SkippedItem.of(item.index, item.value, str(exc)))
     return flows, skipped
 
 
