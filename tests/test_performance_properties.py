@@ -24,6 +24,7 @@ from django.test import override_settings
 from django_creatify import client as client_module
 from django_creatify import sync as sync_module
 from django_creatify.client import CreatifyClient
+from django_creatify.listing import JsonArrayBody
 from django_creatify.models import AuroraFlow
 from django_creatify.sandbox import Fault
 from django_creatify.sync import SyncResult, sync_aurora_flows
@@ -194,3 +195,24 @@ def test_iter_aurora_yields_items_one_by_one_from_the_stream(big_listing, creati
     # The ids kept by walk() are part of the peak; the items themselves must not be.
     assert peak < len(body) / 3, f"iterating peaked at {peak:,} B for a {len(body):,} B body"
     assert peak < materialised / 10, f"iterating peaked at {peak:,} B; the list {materialised:,}"
+
+
+def test_an_unchanged_resync_decodes_no_item(creatify_sandbox, monkeypatch):
+    """Unchanged items are recognised by the digest of their bytes; only changed ones are
+    decoded, and each of those once."""
+    creatify_sandbox.add_jobs(120, seed=5)
+    assert sync_aurora_flows().created == 120
+    decoded: list[int] = []
+    original = JsonArrayBody._decoded
+
+    def counting(self, data, index, offset, digest):
+        decoded.append(offset)
+        return original(self, data, index, offset, digest)
+
+    monkeypatch.setattr(JsonArrayBody, "_decoded", counting)
+    assert sync_aurora_flows().unchanged == 120
+    assert decoded == []
+
+    rename_every(creatify_sandbox, creatify_sandbox.payloads(), 12, "renamed")
+    assert sync_aurora_flows().updated == 10
+    assert len(decoded) == len(set(decoded)) == 10
