@@ -27,7 +27,7 @@ DEFAULTS: dict[str, Any] = {
     # A Retry-After longer than this is cut to it, so a hostile header cannot park a worker.
     "RETRY_AFTER_MAX": 120.0,
     # Rows per read-compare-write round trip in sync.py.
-    "SYNC_BATCH_SIZE": 500,
+    "SYNC_BATCH_SIZE": 1000,
     # Creatify's editor links expire this many seconds after they are handed out.
     "EDITOR_URL_TTL": 24 * 60 * 60,
     # Celery tasks (tasks.py, schedule.py): retries of transient failures through the broker.

@@ -143,7 +143,10 @@ class JsonArrayBody:
         """Raises ValueError unless ``data`` is one JSON value in UTF-8."""
         self._saw_constant = False
         text = data.decode()
-        value = self._decoder.decode(text)
+        # raw_decode, not decode: ``data`` has no whitespace around it to skip.
+        value, end = self._decoder.raw_decode(text)
+        if end != len(text):
+            raise ValueError("more than one JSON value")
         if self.needs_scrubbing:
             return ListedItem(index, offset, len(data), digest, storable(value))
         return ListedItem(

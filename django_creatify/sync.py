@@ -187,8 +187,6 @@ def apply_listings(
                 seen.add(by_digest[item.digest])
                 result.unchanged += 1
                 continue
-            if (flow_id := _quick_id(item.value)) is not None:
-                seen.add(key(flow_id))
             if kept_bytes + item.length <= KEEP_DECODED_BYTES:
                 kept.append(item)
                 kept_bytes += item.length
@@ -205,7 +203,10 @@ def apply_listings(
             batches.append(_read_again(listing, positions[start : start + 3 * batch_size]))
     for batch in batches:
         flows, skipped = _parse_listed(batch)
-        result.skip(skipped)
+        seen.update(key(flow.id) for flow in flows)
+        # A job whose fields could not be read is still listed: it is not missing.
+        seen.update(key(flow_id) for item in skipped if (flow_id := _quick_id(item.value)))
+        result.skip([item.skipped for item in skipped])
         if flows:
             _write_batch(flows, started, result, writer, stored=stored, key=key)
     if ids is None:
@@ -287,15 +288,22 @@ def _read_again(listing: JsonArrayBody, positions: array) -> Iterator[ListedItem
         yield listing.read(offset, length, index)
 
 
-def _parse_listed(items: Iterable[ListedItem]) -> tuple[list[ParsedFlow], list[SkippedItem]]:
+@dataclass(frozen=True, slots=True)
+class _Unreadable:
+    value: Any
+    skipped: SkippedItem
+
+
+def _parse_listed(items: Iterable[ListedItem]) -> tuple[list[ParsedFlow], list[_Unreadable]]:
     flows: list[ParsedFlow] = []
-    skipped: list[SkippedItem] = []
+    unreadable: list[_Unreadable] = []
     for item in items:
         try:
             flows.append(parse_flow(item.value, raw_text=item.text, digest=item.digest))
         except FieldRejected as exc:
-            skipped.append(SkippedItem.of(item.index, item.value, str(exc)))
-    return flows, skipped
+            skipped = SkippedItem.of(item.index, item.value, str(exc))
+            unreadable.append(_Unreadable(item.value, skipped))
+    return flows, unreadable
 
 
 def _quick_id(item: Any) -> uuid.UUID | None:

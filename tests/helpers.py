@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import uuid
 from contextlib import contextmanager
 from datetime import datetime
@@ -10,12 +12,17 @@ import requests
 from django.db import connections
 from django.forms.models import model_to_dict
 
+from django_creatify.listing import JsonArrayBody
 from django_creatify.models import AuroraFlow
 from django_creatify.payloads import MIRRORED_FIELDS
 
 
 def served(sandbox, **params) -> list[dict]:
     """The list exactly as the sandbox serves it over HTTP right now."""
+    return json.loads(served_body(sandbox, **params))
+
+
+def served_body(sandbox, **params) -> bytes:
     response = requests.get(
         f"{sandbox.url}/api/aurora/",
         params=params,
@@ -23,7 +30,14 @@ def served(sandbox, **params) -> list[dict]:
         timeout=10,
     )
     response.raise_for_status()
-    return response.json()
+    return response.content
+
+
+def served_items(sandbox) -> list[bytes]:
+    """Each item of the list, as the exact bytes the sandbox serves."""
+    body = served_body(sandbox)
+    items = JsonArrayBody(io.BytesIO(body), source="test").scan()
+    return [body[item.offset : item.offset + item.length] for item in items]
 
 
 def expected_row(payload: dict) -> dict:

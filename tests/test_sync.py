@@ -20,7 +20,14 @@ from django_creatify.sync import (
     sync_aurora_flows,
 )
 
-from .helpers import captured_statements, expected_row, row_values, served, snapshot
+from .helpers import (
+    captured_statements,
+    expected_row,
+    row_values,
+    served,
+    served_items,
+    snapshot,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -157,6 +164,21 @@ def test_rows_missing_from_a_full_listing_are_marked_not_deleted(creatify_sandbo
     assert (result.updated, result.missing) == (1, 0)
     assert AuroraFlow.objects.get(pk=gone).missing_since is None
     assert AuroraFlow.objects.count() == 3
+
+
+def test_a_listed_job_is_not_missing_whether_unchanged_changed_or_unreadable(creatify_sandbox):
+    creatify_sandbox.add_jobs(3)
+    sync_aurora_flows()
+    listing = served(creatify_sandbox)
+    # The sandbox's own bytes for the first (recognised), a new name for the second
+    # (decoded and written), a field of the wrong type for the third (skipped).
+    body = b"[" + served_items(creatify_sandbox)[0] + b","
+    body += json.dumps({**listing[1], "name": "renamed"}).encode() + b","
+    body += json.dumps({**listing[2], "duration": {"not": "a number"}}).encode() + b"]"
+    creatify_sandbox.inject(Fault.body(200, body))
+    result = sync_aurora_flows()
+    assert (result.unchanged, result.updated, result.skipped, result.missing) == (1, 1, 1, 0)
+    assert not AuroraFlow.objects.filter(missing_since__isnull=False).exists()
 
 
 def test_status_transitions_are_announced_once_after_commit(
