@@ -149,6 +149,46 @@ def test_list_costs_the_same_queries_for_10_and_100_rows(staff):
     assert query_count(staff, LIST + "?page_size=10") == query_count(staff, LIST + "?page_size=100")
 
 
+def test_the_list_reads_no_payload_unless_staff_expand_it(staff):
+    row(raw={"id": "x"})
+    with CaptureQueriesContext(connection) as captured:
+        staff.get(LIST)
+    page = next(query["sql"] for query in captured if "LIMIT" in query["sql"])
+    assert '"raw"' not in page and "raw_digest" not in page
+    with CaptureQueriesContext(connection) as captured:
+        assert staff.get(LIST + "?expand=raw").json()["results"][0]["raw"] == {"id": "x"}
+    assert any('"raw"' in query["sql"] for query in captured)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata"])
+@pytest.mark.parametrize("expand", ["", "raw"])
+def test_list_output_is_exactly_drfs_own(staff, creatify_sandbox, settings, zone, expand):
+    """The list formats rows through a plan made once per page (api/representation.py):
+    its output must be what DRF's field-by-field serializer gives, for every kind of row."""
+    from rest_framework import serializers as drf
+    from rest_framework.test import APIRequestFactory
+    from rest_framework.views import APIView
+
+    from django_creatify.api.serializers import AuroraFlowSerializer
+
+    settings.TIME_ZONE = zone
+    creatify_sandbox.add_jobs(6, seed=3)
+    creatify_sandbox.add_job(status="failed", name=None, progress=None, failed_reason="x")
+    sync_aurora_flows()
+    AuroraFlow.objects.filter(status="failed").update(created_by=make_user("owner"))
+    row(status="done", editor_url="https://e.example/1", editor_url_fetched_at=None)
+    request = APIView().initialize_request(
+        APIRequestFactory().get(LIST, {"expand": expand} if expand else {})
+    )
+    request.user = get_user_model().objects.get(username="staff")
+    rows = list(AuroraFlow.objects.all())
+    ours = AuroraFlowSerializer(rows, many=True, context={"request": request}).data
+    stock = AuroraFlowSerializer(context={"request": request})
+    theirs = [drf.ModelSerializer.to_representation(stock, flow) for flow in rows]
+    assert json.loads(json.dumps(ours)) == json.loads(json.dumps(theirs))
+    assert ("raw" in ours[0]) == bool(expand)
+
+
 def test_page_size_is_bounded(staff):
     for _ in range(105):
         row()

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from ..choices import ModelVersion
 from ..models import AuroraFlow
 from ..payloads import MIRRORED_FIELDS
+from . import representation
 from .validators import AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, FileExtensionOfURL, http_url
 
 
@@ -44,10 +45,19 @@ class AuroraFlowSerializer(serializers.ModelSerializer):
         return fields
 
     def _wants_raw(self) -> bool:
-        request = self.context.get("request")
-        if request is None or not request.user.is_staff:
-            return False
-        return "raw" in request.query_params.get("expand", "").split(",")
+        return wants_raw(self.context.get("request"))
+
+    def to_representation(self, instance):
+        return representation.represent(
+            representation.cached_plan(self, self._wants_raw()), instance
+        )
+
+
+def wants_raw(request) -> bool:
+    """Staff asked for the last payload with ``?expand=raw``."""
+    if request is None or not request.user.is_staff:
+        return False
+    return "raw" in request.query_params.get("expand", "").split(",")
 
 
 class AuroraFlowCreateSerializer(serializers.Serializer):

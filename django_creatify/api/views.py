@@ -10,13 +10,18 @@ from .. import sync, tasks
 from ..conf import creatify_settings
 from ..exceptions import CreatifyError
 from ..models import AuroraFlow
+from ..paginator import EstimatedCountPaginator
 from .errors import creatify_error_response
 from .filters import AuroraFlowFilter
-from .serializers import AuroraFlowCreateSerializer, AuroraFlowSerializer
+from .serializers import AuroraFlowCreateSerializer, AuroraFlowSerializer, wants_raw
 from .throttling import OptionalScopedRateThrottle
 
 
 class AuroraFlowPagination(PageNumberPagination):
+    """Pages of 25 (up to 100). An unfiltered list of a big table on PostgreSQL reports the
+    planner's estimate as ``count`` instead of counting every row (see paginator.py)."""
+
+    django_paginator_class = EstimatedCountPaginator
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
@@ -49,6 +54,8 @@ class AuroraFlowViewSet(
 
     def get_queryset(self):
         queryset = AuroraFlow.objects.all()
+        if not wants_raw(self.request):
+            queryset = queryset.defer("raw", "raw_digest")
         user = self.request.user
         if creatify_settings.API_OWNER_SCOPED and not user.is_staff:
             queryset = (

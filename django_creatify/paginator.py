@@ -1,4 +1,5 @@
-"""A changelist paginator that does not ``COUNT(*)`` a big unfiltered table on PostgreSQL."""
+"""A paginator that does not ``COUNT(*)`` a big unfiltered table on PostgreSQL (the admin
+changelist and the API list)."""
 
 from __future__ import annotations
 
