@@ -76,3 +76,24 @@ def test_no_generated_request_gets_a_5xx(creatify_sandbox):
 
     assert len(sent) >= 500
     assert server_errors == []
+
+
+def test_the_list_documents_every_filter():
+    spec = SchemaGenerator().get_schema(request=None, public=True)
+    names = {
+        parameter["name"] for parameter in spec["paths"][PREFIX + "aurora/"]["get"]["parameters"]
+    }
+    assert {
+        "status",
+        "model_version",
+        "is_hidden",
+        "state",
+        "created_at_after",
+        "created_at_before",
+        "updated_at_after",
+        "updated_at_before",
+        "search",
+        "ordering",
+        "page",
+        "page_size",
+    } <= names

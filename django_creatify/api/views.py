@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
@@ -12,7 +11,7 @@ from ..exceptions import CreatifyError
 from ..models import AuroraFlow
 from ..paginator import EstimatedCountPaginator
 from .errors import creatify_error_response
-from .filters import AuroraFlowFilter
+from .filters import AuroraFlowFilter, FilterBackend
 from .serializers import AuroraFlowCreateSerializer, AuroraFlowSerializer, wants_raw
 from .throttling import OptionalScopedRateThrottle
 
@@ -37,7 +36,7 @@ class AuroraFlowViewSet(
 
     serializer_class = AuroraFlowSerializer
     pagination_class = AuroraFlowPagination
-    filter_backends = (DjangoFilterBackend, filters.SearchFilter, filters.OrderingFilter)
+    filter_backends = (FilterBackend, filters.SearchFilter, filters.OrderingFilter)
     filterset_class = AuroraFlowFilter
     search_fields = ("name",)
     ordering_fields = ("created_at", "updated_at", "progress", "status", "name")
