@@ -340,11 +340,17 @@ def _write_batch(
     # refresh, an API create) can both read a job as new. The second INSERT waits for the
     # first to commit and then conflicts; that batch is rolled back and done again, now
     # reading every row like an existing one. So a job's creation is announced once, and a
-    # later write announces the transition from the status it really replaced.
-    try:
-        result.merge(_write_batch_once(latest, existed, now, writer))
-    except InsertConflict:
-        result.merge(_write_batch_once(latest, list(latest), now, writer))
+    # later write announces the transition from the status it really replaced. A row that
+    # does not exist when read can still be inserted by another writer before this batch
+    # inserts it; each retry finds at least one more of the batch's rows existing, so the
+    # retries are bounded.
+    for _attempt in range(len(latest) + 1):
+        try:
+            result.merge(_write_batch_once(latest, existed, now, writer))
+            return
+        except InsertConflict:
+            existed = list(latest)
+    raise RuntimeError("Creatify sync: rows kept appearing under a batch; gave up")
 
 
 def _write_batch_once(

@@ -639,8 +639,9 @@ def test_date_hierarchy_matches_djangos_without_distinct_scans(rf, admin_user, l
         assert numbers == list(range(numbers[0], numbers[-1] + 1))
         assert (our_days[0], our_days[-1]) == (their_days[0], their_days[-1])
     assert {key: value for key, value in ours.items() if key in theirs} == theirs
-    # The first and the last row, read from the index: never a scan of every row.
-    assert len(queries) <= 2
+    # The first and the last row, read from the index (two reads on SQLite, which scans
+    # for MIN and MAX asked together): never a scan of every row.
+    assert len(queries) <= (2 if connection.vendor == "sqlite" else 1)
     assert not any("DISTINCT" in query["sql"] for query in queries)
 
 

@@ -276,3 +276,24 @@ def _creatify():
     from django.conf import settings
 
     return dict(settings.CREATIFY)
+
+
+def test_a_batch_is_redone_as_often_as_other_writers_insert_under_it(creatify_sandbox, monkeypatch):
+    """Rows that do not exist cannot be locked: another writer may insert one between this
+    batch's read and its insert, again on the retry. Each time the batch is redone reading
+    every row, until it goes through."""
+    from django_creatify import sync
+
+    creatify_sandbox.add_jobs(3)
+    real = sync._write_batch_once
+    reads: list[int] = []
+
+    def raced(latest, existed, now, writer):
+        reads.append(len(existed))
+        if len(reads) <= 2:
+            raise sync.InsertConflict
+        return real(latest, existed, now, writer)
+
+    monkeypatch.setattr(sync, "_write_batch_once", raced)
+    assert sync_aurora_flows().created == 3
+    assert reads == [0, 3, 3]

@@ -17,6 +17,8 @@ from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
+from django.db import connections
+from django.db.models import Max, Min
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -42,6 +44,7 @@ logger = logging.getLogger(__name__)
 # Columns the changelist never shows: not read for the list, so a page stays small.
 CHANGELIST_DEFERRED = (
     "raw",
+    "raw_digest",
     "text_prompt",
     "audio",
     "webhook_url",
@@ -145,8 +148,11 @@ class AuroraFlowChangeList(ChangeList):
         }
 
     def _first_and_last(self, field: str) -> tuple[Any, Any]:
-        # Two ordered reads, not MIN() and MAX() in one query: SQLite answers a lone MIN or
-        # MAX from the index but scans the table for both at once.
+        if connections[self.queryset.db].vendor != "sqlite":
+            bounds = self.queryset.aggregate(first=Min(field), last=Max(field))
+            return bounds["first"], bounds["last"]
+        # Two ordered reads: SQLite answers a lone MIN or MAX from the index, but scans the
+        # table for both in one query.
         dated = (
             self.queryset.filter(**{f"{field}__isnull": False})
             .order_by(field)
