@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import socketserver
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
@@ -12,6 +13,7 @@ if TYPE_CHECKING:
     from .app import Sandbox
 
 TICK_SECONDS = 0.1
+STOP_TICKER_WAIT_SECONDS = 2.0
 
 
 class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
@@ -75,13 +77,19 @@ class SandboxServer:
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join()
-        self._ticker.join()
+        # A webhook the ticker is still sending (to a host that does not answer) must not
+        # hold up the stop: the ticker is a daemon and dies with the process.
+        self._ticker.join(timeout=STOP_TICKER_WAIT_SECONDS)
         self.sandbox._server_stopped(self)
 
     def wait(self) -> None:
-        """Block until the server stops (Ctrl-C raises KeyboardInterrupt here)."""
+        """Block until the server stops (Ctrl-C raises KeyboardInterrupt here).
+
+        Sleeps rather than joining the thread: a join interrupted by Ctrl-C can leave the
+        thread's lock taken, and stop()'s own join then never returns.
+        """
         while self._thread.is_alive():
-            self._thread.join(0.5)
+            time.sleep(0.2)
 
     def __enter__(self) -> SandboxServer:
         return self
