@@ -113,7 +113,9 @@ def test_python_dash_m_serves_until_interrupted():
         )
         assert response.status_code == 200 and len(response.json()) == 3
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=20) == 0
+        # communicate(), not wait(): it drains the pipes, so a chatty exit cannot block.
+        _, errors = process.communicate(timeout=20)
+        assert process.returncode == 0, errors[-2000:]
     finally:
         if process.poll() is None:
             process.kill()
