@@ -102,6 +102,9 @@ def test_python_dash_m_serves_until_interrupted():
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        # A shell starts background jobs with Ctrl-C ignored, and children inherit that:
+        # run from such a job (CI, nohup), the sandbox would never see the SIGINT below.
+        preexec_fn=_default_sigint,
     )
     try:
         ready, _, _ = select.select([process.stdout], [], [], 20)
@@ -120,3 +123,7 @@ def test_python_dash_m_serves_until_interrupted():
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
