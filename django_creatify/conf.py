@@ -28,14 +28,24 @@ DEFAULTS: dict[str, Any] = {
     "RETRY_AFTER_MAX": 120.0,
     # Rows per read-compare-write round trip in sync.py.
     "SYNC_BATCH_SIZE": 1000,
+    # A list response larger than this, or still arriving after this many seconds, is
+    # abandoned with an error before any row changes (an endless or giant body).
+    "SYNC_MAX_BODY_BYTES": 1024**3,
+    "SYNC_DEADLINE": 300.0,
+    # One listed item larger than this is skipped with a reason instead of decoded.
+    "SYNC_MAX_ITEM_BYTES": 1024**2,
+    # A complete listing that would mark more than this share of the mirrored jobs missing
+    # (or any empty listing) is taken for a glitch: nothing is marked, an error is logged.
+    "SYNC_MISSING_MAX_SHARE": 0.5,
     # Creatify's editor links expire this many seconds after they are handed out.
     "EDITOR_URL_TTL": 24 * 60 * 60,
     # Celery tasks (tasks.py, schedule.py): retries of transient failures through the broker.
     "TASK_MAX_RETRIES": 5,
     "TASK_RETRY_BACKOFF": 10.0,
     "TASK_RETRY_BACKOFF_MAX": 600.0,
-    # A full sync's lease: how long a killed worker can keep others from syncing.
-    "SYNC_LOCK_TIMEOUT": 15 * 60,
+    # A full sync's lease, renewed while its holder runs: how long a killed worker can keep
+    # others from syncing.
+    "SYNC_LOCK_TIMEOUT": 60,
     # A queued single-job refresh absorbs repeat requests for this long, or until it starts.
     "REFRESH_COALESCE_TIMEOUT": 60,
     # Beat schedule: seconds between active refreshes, and between full syncs.
@@ -48,9 +58,18 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_BASE_URL": None,
     "WEBHOOK_MAX_BODY_BYTES": 64 * 1024,
     "WEBHOOK_RETENTION_DAYS": 30,
+    # Hints are batched: at most one ids= refresh round (100 ids a request) per interval.
+    "WEBHOOK_BATCH_INTERVAL": 5.0,
+    # Jobs with a hint waiting; past this the receiver answers 503 and stores nothing.
+    "WEBHOOK_MAX_PENDING": 10_000,
+    # Hosts a non-staff API user may name in a job's webhook_url (default: none may).
+    "WEBHOOK_URL_ALLOWED_HOSTS": [],
     "API_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
     # True: a non-staff user sees, reads and refreshes only the jobs they created.
     "API_OWNER_SCOPED": False,
+    # Bounds on the API's query parameters: a longer one, or more search terms, is a 400.
+    "API_MAX_PARAM_LENGTH": 200,
+    "API_MAX_SEARCH_TERMS": 10,
 }
 
 ENV_FALLBACKS = {"API_ID": "CREATIFY_API_ID", "API_KEY": "CREATIFY_API_KEY"}
