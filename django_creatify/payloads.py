@@ -25,6 +25,10 @@ from .choices import KNOWN_STATUSES
 logger = logging.getLogger(__name__)
 
 SHORT_TEXT_MAX = 64  # status and model_version: anything longer is not a real enum value
+# No credit count, duration or progress comes near this; bounding every number keeps a
+# sum over a million rows finite (an overflowing SUM fails the whole query on PostgreSQL).
+NUMBER_MAX = 1e15
+INTEGER_MAX = 2**31 - 1  # an IntegerField on PostgreSQL
 
 
 class FieldRejected(ValueError):
@@ -79,14 +83,18 @@ def _short_text(value: Any) -> str:
 
 
 def _number(value: Any) -> float:
-    if value.__class__ is float and math.isfinite(value):
+    if value.__class__ is float and -NUMBER_MAX <= value <= NUMBER_MAX:
         return value
     if isinstance(value, bool):
         raise FieldRejected("expected a number, got a boolean")
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            raise FieldRejected("number out of range") from None
     elif isinstance(value, str):
         try:
+            # A string of digits past Python's conversion limit raises ValueError too.
             number = float(value.strip())
         except ValueError:
             raise FieldRejected(f"expected a number, got {_describe(value)}") from None
@@ -94,12 +102,14 @@ def _number(value: Any) -> float:
         raise FieldRejected(f"expected a number, got {_describe(value)}")
     if not math.isfinite(number):
         raise FieldRejected("expected a finite number")
+    if abs(number) > NUMBER_MAX:
+        raise FieldRejected("number out of range")
     return number
 
 
 def _integer(value: Any) -> int:
     number = _number(value)
-    if abs(number) > 2**31 - 1:
+    if abs(number) > INTEGER_MAX:
         raise FieldRejected("integer out of range")
     return round(number)
 
@@ -127,7 +137,14 @@ def _datetime(value: Any) -> datetime:
             parsed = None
     if parsed is None:
         raise FieldRejected(f"expected an ISO 8601 date-time, got {_describe(value)}")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        # In UTC: PostgreSQL refuses offsets past 15:59 that Python accepts, and stores
+        # 9999-12-31T23:59-14:00 as year 10000, which no Python datetime can read back.
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise FieldRejected(f"date-time out of range: {_describe(value)}") from None
 
 
 def _uuid(value: Any) -> uuid.UUID:

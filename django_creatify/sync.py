@@ -66,6 +66,9 @@ class SyncResult:
     stale: int = 0
     #: Rows a full listing no longer contains, newly marked ``missing_since``.
     missing: int = 0
+    #: Rows a full listing lacked but that were not marked, because the listing looked like
+    #: a glitch (empty, or lacking more than ``SYNC_MISSING_MAX_SHARE`` of the mirror).
+    missing_withheld: int = 0
     requests: int = 0
     skipped_items: list[SkippedItem] = field(default_factory=list)
 
@@ -74,7 +77,16 @@ class SyncResult:
         return self.created + self.updated
 
     def merge(self, other: SyncResult) -> SyncResult:
-        for name in ("created", "updated", "unchanged", "skipped", "stale", "missing", "requests"):
+        for name in (
+            "created",
+            "updated",
+            "unchanged",
+            "skipped",
+            "stale",
+            "missing",
+            "missing_withheld",
+            "requests",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.skipped_items.extend(other.skipped_items)
         return self
@@ -94,6 +106,7 @@ class SyncResult:
             "skipped": self.skipped,
             "stale": self.stale,
             "missing": self.missing,
+            "missing_withheld": self.missing_withheld,
             "requests": self.requests,
             "skipped_reasons": [str(item) for item in self.skipped_items[:50]],
         }
@@ -107,6 +120,8 @@ class SyncResult:
             text += f", stale {self.stale}"
         if self.missing:
             text += f", missing {self.missing}"
+        if self.missing_withheld:
+            text += f", {self.missing_withheld} not marked missing (the listing looks incomplete)"
         return text
 
 
@@ -152,12 +167,14 @@ def sync_aurora_flows(
 
 
 def refresh_active_aurora_flows(*, client: CreatifyClient | None = None) -> SyncResult:
-    """Re-read every unfinished job that Creatify still lists, with ``ids=`` in chunks of 100."""
+    """Re-read every unfinished job, with ``ids=`` in chunks of 100."""
     return sync_aurora_flows(ids=active_flow_ids(), client=client)
 
 
 def active_flow_ids() -> list[str]:
-    rows = AuroraFlow.objects.active().filter(missing_since__isnull=True).order_by("pk")
+    """Every unfinished job, including those a full listing lacked: a listing can be
+    wrong, and asking for a job by id is what tells whether Creatify still has it."""
+    rows = AuroraFlow.objects.active().order_by("pk")
     return [str(pk) for pk in rows.values_list("pk", flat=True)]
 
 
@@ -210,10 +227,8 @@ def apply_listings(
         if flows:
             _write_batch(flows, started, result, writer, stored=stored, key=key)
     if ids is None:
-        result.missing = _mark_missing(
-            [pk for pk, digest in stored.items() if digest is not None and pk not in seen],
-            started,
-        )
+        present = [pk for pk, digest in stored.items() if digest is not None]
+        _mark_missing(result, [pk for pk in present if pk not in seen], len(present), started)
     return result
 
 
@@ -237,15 +252,13 @@ def apply_aurora_payloads(items: Iterable[Any], *, complete_listing: bool = Fals
         if parsed.flows:
             _write_batch(parsed.flows, started, result, writer)
     if complete_listing:
-        present = AuroraFlow.objects.filter(_unwritten_since(started), missing_since__isnull=True)
-        result.missing = _mark_missing(
-            [
-                pk
-                for pk in present.values_list("pk", flat=True).iterator(MISSING_SCAN_CHUNK)
-                if pk not in seen
-            ],
-            started,
-        )
+        present = AuroraFlow.objects.filter(missing_since__isnull=True)
+        unlisted = [
+            pk
+            for pk in present.values_list("pk", flat=True).iterator(MISSING_SCAN_CHUNK)
+            if pk not in seen
+        ]
+        _mark_missing(result, unlisted, present.count(), started)
     return result
 
 
@@ -434,7 +447,28 @@ def _unwritten_since(started: datetime) -> Q:
     return Q(synced_at__isnull=True) | Q(synced_at__lt=started)
 
 
-def _mark_missing(candidates: list[Any], started: datetime) -> int:
+def _mark_missing(
+    result: SyncResult, candidates: list[Any], present: int, started: datetime
+) -> None:
+    """Mark ``candidates`` (of ``present`` rows not yet missing) missing, unless that many
+    look like a glitch of the listing rather than jobs Creatify deleted."""
+    if not candidates:
+        return
+    share = float(creatify_settings.SYNC_MISSING_MAX_SHARE)
+    if len(candidates) == present or len(candidates) > share * present:
+        result.missing_withheld = len(candidates)
+        logger.error(
+            "Creatify's complete listing lacks %d of %d mirrored job(s), more than "
+            "SYNC_MISSING_MAX_SHARE (%g): taken for a glitch, none marked missing",
+            len(candidates),
+            present,
+            share,
+        )
+        return
+    result.missing = _mark_missing_rows(candidates, started)
+
+
+def _mark_missing_rows(candidates: list[Any], started: datetime) -> int:
     # Only rows nothing has written since this sync started (read before the listing was
     # fetched): a job created meanwhile through the API, a webhook's refresh or another
     # sync is absent from the listing because it is new, not because it is gone.
