@@ -17,6 +17,7 @@ from ..exceptions import (
     PayloadError,
     RateLimitedError,
 )
+from ..webhook_urls import redact_secrets
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +25,8 @@ logger = logging.getLogger(__name__)
 def creatify_error_response(exc: CreatifyError) -> Response:
     if isinstance(exc, InvalidRequestError):
         # Creatify's own 400: pass its messages on, in DRF's shapes.
-        messages = exc.messages
+        # What Creatify echoes may quote the site's webhook URL, whose path is a secret.
+        messages = redact_secrets(exc.messages)
         data = messages if isinstance(messages, dict | list) else {"detail": messages}
         return Response(data, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, NotFoundError):

@@ -6,15 +6,25 @@ from rest_framework import serializers
 from ..choices import ModelVersion
 from ..models import AuroraFlow
 from ..payloads import MIRRORED_FIELDS
+from ..webhook_urls import allowed_for_non_staff
 from . import representation
 from .validators import AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, FileExtensionOfURL, http_url
+
+
+class NonStaffWebhookURLField(serializers.CharField):
+    """``webhook_url`` as a non-staff user may see it: only a URL they could have set
+    themselves, never the site's own endpoint, whose path is the webhook secret."""
+
+    def to_representation(self, value):
+        return value if allowed_for_non_staff(value) else None
 
 
 class AuroraFlowSerializer(serializers.ModelSerializer):
     """A mirrored job under Creatify's field names, plus derived conveniences.
 
     ``editor_url`` is ``null`` once the link has expired. ``raw`` (the last payload) is
-    included only for staff who ask with ``?expand=raw``.
+    included only for staff who ask with ``?expand=raw``. For anyone else, ``webhook_url``
+    is ``null`` unless its host is one of ``WEBHOOK_URL_ALLOWED_HOSTS``.
     """
 
     editor_url = serializers.CharField(source="current_editor_url", read_only=True, allow_null=True)
@@ -42,20 +52,29 @@ class AuroraFlowSerializer(serializers.ModelSerializer):
         fields = super().get_fields()
         if not self._wants_raw():
             fields.pop("raw")
+        if not self._for_staff():
+            fields["webhook_url"] = NonStaffWebhookURLField(read_only=True, allow_null=True)
         return fields
 
     def _wants_raw(self) -> bool:
         return wants_raw(self.context.get("request"))
 
+    def _for_staff(self) -> bool:
+        return is_staff(self.context.get("request"))
+
     def to_representation(self, instance):
-        return representation.represent(
-            representation.cached_plan(self, self._wants_raw()), instance
-        )
+        variant = (self._wants_raw(), self._for_staff())
+        return representation.represent(representation.cached_plan(self, variant), instance)
+
+
+def is_staff(request) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_staff)
 
 
 def wants_raw(request) -> bool:
     """Staff asked for the last payload with ``?expand=raw``."""
-    if request is None or not request.user.is_staff:
+    if not is_staff(request):
         return False
     return "raw" in request.query_params.get("expand", "").split(",")
 
@@ -78,5 +97,22 @@ class AuroraFlowCreateSerializer(serializers.Serializer):
     prompt_guidance_scale = serializers.FloatField(min_value=0.0, max_value=10.0, required=False)
     model_version = serializers.ChoiceField(choices=ModelVersion.choices, required=False)
     webhook_url = serializers.CharField(
-        max_length=200, required=False, allow_null=True, validators=[http_url]
+        max_length=200,
+        required=False,
+        allow_null=True,
+        validators=[http_url],
+        help_text=_(
+            "Where Creatify posts when the job finishes. Staff only, unless its host is in "
+            "CREATIFY['WEBHOOK_URL_ALLOWED_HOSTS']; by default the site's own endpoint."
+        ),
     )
+
+    def validate_webhook_url(self, value):
+        # Without a request (the admin's form) the caller is staff.
+        request = self.context.get("request")
+        trusted = request is None or is_staff(request)
+        if value and not trusted and not allowed_for_non_staff(value):
+            raise serializers.ValidationError(
+                _("You may not choose where Creatify sends this job's webhook.")
+            )
+        return value

@@ -71,7 +71,9 @@ class AuroraFlowViewSet(
         return super().handle_exception(exc)
 
     def create(self, request, *args, **kwargs):
-        form = AuroraFlowCreateSerializer(data=request.data)
+        form = AuroraFlowCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
         form.is_valid(raise_exception=True)
         owner = request.user if request.user.is_authenticated else None
         flow = sync.create_aurora_flow(created_by=owner, **form.validated_data)
