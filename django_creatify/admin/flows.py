@@ -38,6 +38,7 @@ from ..paginator import EstimatedCountPaginator
 from . import display, last_sync, overview
 from .filters import StatusListFilter
 from .forms import FORM_FIELDS, AuroraFlowCreateForm
+from .search import BoundedSearchMixin
 
 logger = logging.getLogger(__name__)
 
@@ -181,7 +182,7 @@ def describe_result(result: sync.SyncResult, requested: int | None = None) -> st
     return text
 
 
-class AuroraFlowAdmin(admin.ModelAdmin):
+class AuroraFlowAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = (
         "title_column",
         "status_column",

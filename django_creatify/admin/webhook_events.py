@@ -11,9 +11,10 @@ from django.utils.translation import ngettext
 
 from ..models import WebhookEvent
 from ..webhooks import process_event
+from .search import BoundedSearchMixin
 
 
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = ("received_at", "flow_id", "outcome", "remote_addr", "processed_at", "error")
     list_filter = ("outcome",)
     search_fields = ("=flow_id",)

@@ -3,11 +3,11 @@ from __future__ import annotations
 from datetime import UTC
 
 import django_filters
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from django_filters.fields import IsoDateTimeField, RangeField
+from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
-from django_filters.widgets import DateRangeWidget
 
 from ..models import AuroraFlow
 
@@ -35,34 +35,56 @@ class UTCIsoDateTimeField(IsoDateTimeField):
             ) from None
 
 
-class UTCIsoDateTimeRangeField(RangeField):
-    widget = DateRangeWidget
+class UTCIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 bound, any offset, compared in UTC; an error names the parameter."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__((UTCIsoDateTimeField(), UTCIsoDateTimeField()), *args, **kwargs)
+    field_class = UTCIsoDateTimeField
 
 
-class UTCIsoDateTimeFromToRangeFilter(django_filters.RangeFilter):
-    """``<field>_after`` / ``<field>_before`` in ISO 8601, any offset, compared in UTC."""
+class StrictBooleanField(forms.Field):
+    """``true``/``false`` (or ``1``/``0``); anything else is an error, not "no filter"."""
 
-    field_class = UTCIsoDateTimeRangeField
+    VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        try:
+            return self.VALUES[str(value).strip().lower()]
+        except KeyError:
+            raise ValidationError(_("Enter true or false."), code="invalid") from None
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
 
 
 class AuroraFlowFilter(django_filters.FilterSet):
     status = CommaSeparatedCharFilter(field_name="status", lookup_expr="in")
     model_version = CommaSeparatedCharFilter(field_name="model_version", lookup_expr="in")
-    is_hidden = django_filters.BooleanFilter()
+    is_hidden = StrictBooleanFilter()
     state = django_filters.ChoiceFilter(
         choices=(("active", _("Not finished")), ("finished", _("Finished"))),
         method="filter_state",
         label=_("active or finished"),
     )
-    created_at = UTCIsoDateTimeFromToRangeFilter()
-    updated_at = UTCIsoDateTimeFromToRangeFilter()
+    created_at_after = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_at_before = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+    updated_at_after = UTCIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_at_before = UTCIsoDateTimeFilter(field_name="updated_at", lookup_expr="lte")
 
     class Meta:
         model = AuroraFlow
-        fields = ("status", "model_version", "is_hidden", "state", "created_at", "updated_at")
+        fields = (
+            "status",
+            "model_version",
+            "is_hidden",
+            "state",
+            "created_at_after",
+            "created_at_before",
+            "updated_at_after",
+            "updated_at_before",
+        )
 
     def filter_state(self, queryset, name, value):
         return queryset.finished() if value == "finished" else queryset.active()
@@ -85,5 +107,4 @@ class FilterBackend(DjangoFilterBackend):
 
 
 def _names_a_filter(params, filters) -> bool:
-    # A range filter's parameters are its name with a suffix: created_at_after.
-    return any(key == name or key.startswith(f"{name}_") for key in params for name in filters)
+    return any(key in filters for key in params)

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -12,6 +15,7 @@ from ..models import AuroraFlow
 from ..paginator import EstimatedCountPaginator
 from .errors import creatify_error_response
 from .filters import AuroraFlowFilter, FilterBackend
+from .query import BoundedQueryBackend
 from .serializers import AuroraFlowCreateSerializer, AuroraFlowSerializer, wants_raw
 from .throttling import OptionalScopedRateThrottle
 
@@ -36,14 +40,51 @@ class AuroraFlowViewSet(
 
     serializer_class = AuroraFlowSerializer
     pagination_class = AuroraFlowPagination
-    filter_backends = (FilterBackend, filters.SearchFilter, filters.OrderingFilter)
+    # BoundedQueryBackend first: nothing reaches the database before the query is checked.
+    filter_backends = (
+        BoundedQueryBackend,
+        FilterBackend,
+        filters.SearchFilter,
+        filters.OrderingFilter,
+    )
     filterset_class = AuroraFlowFilter
     search_fields = ("name",)
-    ordering_fields = ("created_at", "updated_at", "progress", "status", "name")
+    ordering_fields = (
+        "created_at",
+        "updated_at",
+        "progress",
+        "status",
+        "name",
+        "credits_used",
+        "duration",
+    )
     ordering = ("-created_at",)
 
     def get_permissions(self):
         return [permission() for permission in creatify_settings.API_PERMISSION_CLASSES]
+
+    def get_view_name(self):
+        # The admin's name for the same thing, not one derived from the class.
+        opts = AuroraFlow._meta
+        name = opts.verbose_name if self.detail else opts.verbose_name_plural
+        return str(name)[:1].upper() + str(name)[1:]
+
+    def get_authenticate_header(self, request):
+        """A challenge from any authenticator that has one, so that a client without
+        credentials gets 401 rather than 403 whenever it could authenticate (DRF asks
+        only the first, and the default first one, sessions, has no challenge)."""
+        for authenticator in self.get_authenticators():
+            header = authenticator.authenticate_header(request)
+            if header:
+                return header
+        return None
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            # Django's message names the model class.
+            raise NotFound(_("No such Aurora video.")) from None
 
     def get_throttles(self):
         self.throttle_scope = {"create": "creatify_create", "refresh": "creatify_refresh"}.get(
@@ -71,9 +112,7 @@ class AuroraFlowViewSet(
         return super().handle_exception(exc)
 
     def create(self, request, *args, **kwargs):
-        form = AuroraFlowCreateSerializer(
-            data=request.data, context=self.get_serializer_context()
-        )
+        form = AuroraFlowCreateSerializer(data=request.data, context=self.get_serializer_context())
         form.is_valid(raise_exception=True)
         owner = request.user if request.user.is_authenticated else None
         flow = sync.create_aurora_flow(created_by=owner, **form.validated_data)
