@@ -1,8 +1,8 @@
 """HTTP access to Creatify's Aurora API. Knows nothing of models or the database.
 
-Transient failures (connection errors, timeouts, 429, 500/502/503/504) are retried with
-exponential backoff and full jitter, honouring ``Retry-After``; everything else raises a
-typed :mod:`django_creatify.exceptions` error at once.
+Failures the error hierarchy calls transient (connection errors, timeouts, 429,
+500/502/503/504: see :mod:`django_creatify.exceptions`) are retried with exponential
+backoff and full jitter, honouring ``Retry-After``; everything else raises at once.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from .conf import creatify_settings
 from .exceptions import (
     ConfigurationError,
     PayloadError,
+    RateLimitedError,
     TransportError,
     error_for_status,
     excerpt,
@@ -40,9 +41,6 @@ MAX_IDS_PER_REQUEST = 100
 STREAM_CHUNK_BYTES = 256 * 1024
 # A listing body larger than this goes to a temporary file instead of memory.
 SPOOL_MEMORY_BYTES = 8 * 1024 * 1024
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-# A POST that reached the server may have created a job: only retry what was surely refused.
-CREATE_RETRY_STATUSES = frozenset({429})
 USER_AGENT = f"django-creatify/{__version__}"
 
 
@@ -203,9 +201,7 @@ class CreatifyClient:
 
     def create_aurora(self, **fields: Any) -> dict[str, Any]:
         """POST a new job; returns Creatify's 201 body (the new AuroraFlow)."""
-        body = self._request(
-            "POST", AURORA_PATH, json=fields, retry_statuses=CREATE_RETRY_STATUSES, idempotent=False
-        )
+        body = self._request("POST", AURORA_PATH, json=fields, idempotent=False)
         if not isinstance(body, dict) or "id" not in body:
             raise PayloadError(f"Expected the created job as a JSON object, got {_kind(body)}")
         return body
@@ -228,7 +224,6 @@ class CreatifyClient:
         *,
         params: dict[str, str] | None = None,
         json: Any = None,
-        retry_statuses: frozenset[int] = RETRY_STATUSES,
         idempotent: bool = True,
         sink: BodySpool | None = None,
     ) -> bytes:
@@ -258,11 +253,17 @@ class CreatifyClient:
                 return content
 
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if response.status_code in retry_statuses and attempt < self.max_retries:
+            error = error_for_status(
+                response.status_code, content, url=path, retry_after=retry_after
+            )
+            # A POST that Creatify answered may have created a job: only a refusal (429)
+            # is safe to send again.
+            retryable = error.transient and (idempotent or isinstance(error, RateLimitedError))
+            if retryable and attempt < self.max_retries:
                 self._wait(attempt, retry_after, f"{method} {path}: HTTP {response.status_code}")
                 attempt += 1
                 continue
-            raise error_for_status(response.status_code, content, url=path, retry_after=retry_after)
+            raise error
 
     def _wait(self, attempt: int, retry_after: float | None, reason: str) -> None:
         if retry_after is not None:

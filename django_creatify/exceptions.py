@@ -1,14 +1,25 @@
 """One hierarchy for everything that can go wrong talking to Creatify.
 
-Messages describe the response (status, a short excerpt of the body) and never carry a
-request header, so an exception can be logged or shown without leaking the API key.
+Each error says three things every caller decides from, so the client's retries, the
+Celery tasks, the REST API, the admin and the command all treat one failure alike:
+
+- ``transient``: whether the same request may succeed later (retry it);
+- ``http_status``: what the site's own API answers when it hits this error;
+- ``public_message``: what a user of the site may be told (no key, no URL, no body).
+
+``str(exc)`` is for logs and staff: it describes the response (status, a short excerpt
+of the body) and never carries a request header, so it never holds the API key.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 BODY_EXCERPT_CHARS = 300
+#: HTTP statuses worth asking again: throttled, or a server or gateway that may recover.
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 def excerpt(text: str | bytes | None, limit: int = BODY_EXCERPT_CHARS) -> str:
@@ -20,24 +31,42 @@ def excerpt(text: str | bytes | None, limit: int = BODY_EXCERPT_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+UNAVAILABLE = _("Creatify is unavailable right now; try again later.")
+CREDENTIALS = _("This site's Creatify credentials are missing or were rejected.")
+
+
 class CreatifyError(Exception):
     """Base class: catch this to handle any failure of the integration."""
+
+    transient: bool = False
+    http_status: int = 503
+    public_message = UNAVAILABLE
 
 
 class ConfigurationError(CreatifyError):
     """The CREATIFY settings are missing or invalid."""
 
+    public_message = CREDENTIALS
+
 
 class TransportError(CreatifyError):
     """The request never got an HTTP answer: connection refused or reset, DNS, timeout."""
+
+    transient = True
 
 
 class PayloadError(CreatifyError):
     """Creatify answered, but the body is not the JSON shape expected."""
 
+    http_status = 502
+    public_message = _("Creatify sent an answer this site could not read.")
+
 
 class APIError(CreatifyError):
-    """Creatify answered with an HTTP error status."""
+    """Creatify answered with an HTTP error status (one no subclass describes better)."""
+
+    http_status = 502
+    public_message = _("Creatify refused the request.")
 
     def __init__(self, status: int, body: str | bytes | None = None, *, url: str = "") -> None:
         self.status = status
@@ -45,6 +74,10 @@ class APIError(CreatifyError):
         self.url = url
         self.data = _json_or_none(body)
         super().__init__(self.describe())
+
+    @property
+    def transient(self) -> bool:  # type: ignore[override]
+        return self.status in TRANSIENT_STATUSES
 
     def describe(self) -> str:
         message = f"Creatify API returned HTTP {self.status}"
@@ -63,6 +96,9 @@ class APIError(CreatifyError):
 class AuthenticationError(APIError):
     """401/403: the API ID or key is wrong, or the account lacks access."""
 
+    http_status = 503
+    public_message = CREDENTIALS
+
     def describe(self) -> str:
         return (
             f"Creatify rejected the credentials (HTTP {self.status}); "
@@ -74,13 +110,22 @@ class AuthenticationError(APIError):
 class InvalidRequestError(APIError):
     """400: Creatify refused the request's data; ``messages`` has its field errors."""
 
+    http_status = 400
+    public_message = _("Creatify refused the request's data.")
+
 
 class NotFoundError(APIError):
     """404: no such job (or path)."""
 
+    http_status = 404
+    public_message = _("Creatify has no such job.")
+
 
 class RateLimitedError(APIError):
     """429 after every retry; ``retry_after`` is the wait Creatify asked for, in seconds."""
+
+    http_status = 503
+    public_message = _("Creatify is rate limiting this site; try again shortly.")
 
     def __init__(self, status: int, body=None, *, url: str = "", retry_after: float | None = None):
         self.retry_after = retry_after
@@ -88,7 +133,16 @@ class RateLimitedError(APIError):
 
 
 class ServerError(APIError):
-    """5xx after every retry."""
+    """5xx: transient (and retried) for 500, 502, 503 and 504; any other, such as 501
+    Not Implemented, will not change by asking again."""
+
+    @property
+    def http_status(self) -> int:  # type: ignore[override]
+        return 503 if self.transient else 502
+
+    @property
+    def public_message(self):  # type: ignore[override]
+        return UNAVAILABLE if self.transient else APIError.public_message
 
 
 def _json_or_none(body: str | bytes | None) -> Any:

@@ -23,11 +23,10 @@ from celery.result import AsyncResult, EagerResult
 from . import locks, retention, sync
 from .client import MAX_IDS_PER_REQUEST, CreatifyClient, chunked, normalize_ids
 from .conf import creatify_settings
-from .exceptions import CreatifyError, RateLimitedError, ServerError, TransportError
+from .exceptions import CreatifyError
 
 logger = logging.getLogger(__name__)
 
-TRANSIENT_ERRORS = (TransportError, RateLimitedError, ServerError)
 FULL_SYNC_LEASE = "django_creatify.sync_aurora_flows"
 REFRESH_MARK_PREFIX = "django_creatify.refresh_aurora_flow:"
 
@@ -146,7 +145,7 @@ def _handle_failure(task, exc: CreatifyError) -> NoReturn:
     """Retry a transient failure through the broker; log anything else once and re-raise."""
     retries = task.request.retries
     max_retries = int(creatify_settings.TASK_MAX_RETRIES)
-    if not isinstance(exc, TRANSIENT_ERRORS):
+    if not exc.transient:
         logger.error("%s failed, not retrying: %s", task.name, exc)
         raise exc
     if _runs_inline(task):
