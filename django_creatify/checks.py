@@ -164,6 +164,8 @@ def check_api_dependencies(app_configs=None, **kwargs):
 
 def _api_is_mounted() -> bool:
     """A site that uses only the admin or the sync needs nothing the API needs."""
+    if not getattr(settings, "ROOT_URLCONF", None):  # e.g. a worker's settings
+        return False
     try:
         reverse("django_creatify:aurora-list")
     except NoReverseMatch:

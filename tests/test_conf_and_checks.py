@@ -145,6 +145,12 @@ def test_a_site_without_the_api_urls_needs_neither_app():
         assert checks.check_api_dependencies() == []
 
 
+def test_settings_without_a_urlconf_need_neither_app():
+    with override_settings(INSTALLED_APPS=WITHOUT_API_APPS):
+        del settings.ROOT_URLCONF
+        assert checks.check_api_dependencies() == []
+
+
 def test_an_api_that_renders_no_html_needs_no_templates(monkeypatch):
     from rest_framework.renderers import JSONRenderer
 
