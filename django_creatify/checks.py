@@ -128,7 +128,12 @@ def check_webhooks(app_configs=None, **kwargs):
 # answers 500 TemplateDoesNotExist. (app, template, check id, what needs it)
 API_TEMPLATES = (
     ("rest_framework", "rest_framework/api.html", "E004", "the browsable API"),
-    ("django_filters", "django_filters/rest_framework/form.html", "E005", "its filter form"),
+    (
+        "django_filters",
+        "django_filters/rest_framework/form.html",
+        "E005",
+        "the browsable API's filter form",
+    ),
 )
 
 
