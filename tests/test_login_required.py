@@ -25,6 +25,15 @@ def basic_auth(username, password):
 
 @pytest.mark.django_db
 @login_required_site
+def test_the_middleware_is_on_for_views_not_marked():
+    # The example site's home page is a plain redirect to the admin; now it asks for a login.
+    response = Client().get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(settings.LOGIN_URL)
+
+
+@pytest.mark.django_db
+@login_required_site
 def test_the_webhook_is_accepted_without_a_login(queued_tasks):
     job_id = str(uuid.uuid4())
     response = Client().post(
