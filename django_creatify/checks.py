@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import NoReverseMatch, reverse
 
 from .conf import creatify_settings
 from .webhook_urls import configured_secrets, default_webhook_url
@@ -118,3 +122,74 @@ def check_webhooks(app_configs=None, **kwargs):
             )
         )
     return messages
+
+
+# The browsable API renders these apps' templates; without them an HTML request to the API
+# answers 500 TemplateDoesNotExist. (app, template, check id, what needs it)
+API_TEMPLATES = (
+    ("rest_framework", "rest_framework/api.html", "E004", "the browsable API"),
+    (
+        "django_filters",
+        "django_filters/rest_framework/form.html",
+        "E005",
+        "the browsable API's filter form",
+    ),
+)
+
+
+@register(Tags.templates)
+def check_api_dependencies(app_configs=None, **kwargs):
+    if not _api_is_mounted() or not _api_renders_html():
+        return []
+    missing = [
+        Error(
+            f"{app!r} is not in INSTALLED_APPS: {needed_by} is rendered from its templates.",
+            hint=f'Add "{app}" to INSTALLED_APPS, next to "django_creatify".',
+            id=f"django_creatify.{check_id}",
+        )
+        for app, _template, check_id, needed_by in API_TEMPLATES
+        if not apps.is_installed(app)
+    ]
+    if missing:
+        return missing
+    unfound = [template for _app, template, *_ in API_TEMPLATES if not _template_exists(template)]
+    if not unfound:
+        return []
+    return [
+        Error(
+            f"No template engine finds {', '.join(unfound)}, which the browsable API renders.",
+            hint=(
+                'Add a "django.template.backends.django.DjangoTemplates" backend with '
+                '"APP_DIRS": True to TEMPLATES, as startproject writes it.'
+            ),
+            id="django_creatify.E006",
+        )
+    ]
+
+
+def _api_is_mounted() -> bool:
+    """A site that uses only the admin or the sync needs nothing the API needs."""
+    if not getattr(settings, "ROOT_URLCONF", None):  # e.g. a worker's settings
+        return False
+    try:
+        reverse("django_creatify:aurora-list")
+    except NoReverseMatch:
+        return False
+    return True
+
+
+def _api_renders_html() -> bool:
+    from rest_framework.renderers import BrowsableAPIRenderer
+
+    from .api.views import AuroraFlowViewSet
+
+    renderers = AuroraFlowViewSet.renderer_classes
+    return any(issubclass(renderer, BrowsableAPIRenderer) for renderer in renderers)
+
+
+def _template_exists(name: str) -> bool:
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return False
+    return True

@@ -1,6 +1,8 @@
 import pytest
-from django.core.checks import run_checks
+from django.conf import settings
+from django.core.checks import ERROR, run_checks
 from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
 from django_creatify import checks
@@ -101,3 +103,66 @@ def test_webhook_checks():
     good = {**base, "WEBHOOK_SECRET": secret, "WEBHOOK_BASE_URL": "https://site.example"}
     with override_settings(CREATIFY=good):
         assert checks.check_webhooks() == []
+
+
+WITHOUT_FILTERS = [app for app in settings.INSTALLED_APPS if app != "django_filters"]
+WITHOUT_API_APPS = [
+    app for app in settings.INSTALLED_APPS if app not in ("django_filters", "rest_framework")
+]
+
+# A site that mounts none of the app's URLs (used as ROOT_URLCONF below).
+urlpatterns = []
+
+
+def test_the_example_site_has_everything_the_api_needs():
+    assert checks.check_api_dependencies() == []
+
+
+def test_a_missing_django_filters_is_an_error_that_names_it():
+    with override_settings(INSTALLED_APPS=WITHOUT_FILTERS):
+        (error,) = checks.check_api_dependencies()
+    assert error.id == "django_creatify.E005"
+    assert error.level == ERROR
+    assert '"django_filters"' in error.hint and "INSTALLED_APPS" in error.hint
+
+
+def test_each_missing_app_is_named():
+    with override_settings(INSTALLED_APPS=WITHOUT_API_APPS):
+        errors = checks.check_api_dependencies()
+    assert ids(errors) == ["django_creatify.E004", "django_creatify.E005"]
+    assert '"rest_framework"' in errors[0].hint
+
+
+def test_templates_no_engine_can_find_are_an_error():
+    with override_settings(TEMPLATES=[]):
+        (error,) = checks.check_api_dependencies()
+    assert error.id == "django_creatify.E006"
+    assert "rest_framework/api.html" in error.msg and "APP_DIRS" in error.hint
+
+
+def test_a_site_without_the_api_urls_needs_neither_app():
+    with override_settings(INSTALLED_APPS=WITHOUT_API_APPS, ROOT_URLCONF=__name__):
+        assert checks.check_api_dependencies() == []
+
+
+def test_settings_without_a_urlconf_need_neither_app():
+    with override_settings(INSTALLED_APPS=WITHOUT_API_APPS):
+        del settings.ROOT_URLCONF
+        assert checks.check_api_dependencies() == []
+
+
+def test_an_api_that_renders_no_html_needs_no_templates(monkeypatch):
+    from rest_framework.renderers import JSONRenderer
+
+    from django_creatify.api.views import AuroraFlowViewSet
+
+    monkeypatch.setattr(AuroraFlowViewSet, "renderer_classes", [JSONRenderer])
+    with override_settings(INSTALLED_APPS=WITHOUT_API_APPS):
+        assert checks.check_api_dependencies() == []
+
+
+@pytest.mark.django_db
+def test_manage_py_check_fails_on_a_missing_app():
+    missing = override_settings(INSTALLED_APPS=WITHOUT_FILTERS)
+    with missing, pytest.raises(SystemCheckError, match=r"django_creatify\.E005"):
+        call_command("check")
