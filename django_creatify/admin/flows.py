@@ -35,6 +35,7 @@ from ..conf import creatify_settings
 from ..exceptions import CreatifyError, InvalidRequestError
 from ..models import AuroraFlow
 from ..paginator import EstimatedCountPaginator
+from ..queueing import QUEUE_ERRORS, tasks_run_inline
 from . import display, last_sync, overview
 from .filters import StatusListFilter
 from .forms import FORM_FIELDS, AuroraFlowCreateForm
@@ -180,6 +181,18 @@ def describe_result(result: sync.SyncResult, requested: int | None = None) -> st
                 requested - returned,
             ) % {"n": requested - returned}
     return text
+
+
+def _follow_up() -> str:
+    """How the new job's progress will reach this page, in the mode the site runs."""
+    if tasks_run_inline():
+        return _(
+            "This site runs no task workers: its progress shows when the jobs are synced "
+            "(Refresh from Creatify here, or manage.py creatify_sync --active from cron)."
+        )
+    return _("Your Celery workers refresh its progress every %(n)d s.") % {
+        "n": creatify_settings.ACTIVE_REFRESH_INTERVAL
+    }
 
 
 class AuroraFlowAdmin(BoundedSearchMixin, admin.ModelAdmin):
@@ -413,7 +426,7 @@ class AuroraFlowAdmin(BoundedSearchMixin, admin.ModelAdmin):
         except CreatifyError as exc:  # tasks that run inline raise here
             self._report_failure(request, _("queued refresh"), exc)
             return
-        except Exception:
+        except QUEUE_ERRORS:
             logger.exception("Could not queue the Creatify refresh of %d jobs", len(ids))
             self.message_user(
                 request, _("Could not queue the refresh; is the task queue up?"), messages.ERROR
@@ -592,9 +605,10 @@ class AuroraFlowAdmin(BoundedSearchMixin, admin.ModelAdmin):
                 self.message_user(
                     request,
                     format_html(
-                        _("Created {} at Creatify; it is {} now. The list follows its progress."),
+                        _("Created {} at Creatify; it is {} now. {}"),
                         flow,
                         display.status_label(flow.status),
+                        _follow_up(),
                     ),
                     messages.SUCCESS,
                 )

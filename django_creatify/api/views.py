@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import filters, mixins, status, viewsets
@@ -13,11 +15,14 @@ from ..conf import creatify_settings
 from ..exceptions import CreatifyError
 from ..models import AuroraFlow
 from ..paginator import EstimatedCountPaginator
+from ..queueing import QUEUE_ERRORS
 from .errors import creatify_error_response
 from .filters import AuroraFlowFilter, FilterBackend
 from .query import BoundedQueryBackend
 from .serializers import AuroraFlowCreateSerializer, AuroraFlowSerializer, wants_raw
 from .throttling import OptionalScopedRateThrottle
+
+logger = logging.getLogger(__name__)
 
 
 class AuroraFlowPagination(PageNumberPagination):
@@ -121,9 +126,16 @@ class AuroraFlowViewSet(
 
     @action(detail=True, methods=["post"])
     def refresh(self, request, *args, **kwargs):
-        """Re-read this job from Creatify: at once when tasks run inline, else queued (202)."""
+        """Re-read this job from Creatify: at once when tasks run inline, else queued (202).
+
+        When the task queue is unreachable the refresh runs in the request instead."""
         flow = self.get_object()
-        ran_inline = tasks.ran_inline(tasks.request_refresh(str(flow.pk)))
+        try:
+            ran_inline = tasks.ran_inline(tasks.request_refresh(str(flow.pk)))
+        except QUEUE_ERRORS as exc:
+            logger.warning("Task queue unreachable (%s); refreshing job %s now", exc, flow.pk)
+            sync.sync_aurora_flows(ids=[flow.pk])
+            ran_inline = True
         flow.refresh_from_db()
         data = AuroraFlowSerializer(flow, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_200_OK if ran_inline else status.HTTP_202_ACCEPTED)
