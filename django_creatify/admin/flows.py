@@ -446,11 +446,10 @@ class AuroraFlowAdmin(BoundedSearchMixin, admin.ModelAdmin):
         # The message describes Creatify's answer, never the request (no key in it).
         logger.warning("Admin %s failed: %s", kind, exc)
         last_sync.record(kind, error=str(exc))
-        self.message_user(
-            request,
-            _("Creatify %(kind)s failed: %(error)s") % {"kind": kind, "error": exc},
-            messages.ERROR,
-        )
+        text = _("Creatify %(kind)s failed: %(error)s") % {"kind": kind, "error": exc}
+        if exc.transient:
+            text += " " + _("This is usually temporary: try again later.")
+        self.message_user(request, text, messages.ERROR)
 
     # -- extra views ---------------------------------------------------------------------
 

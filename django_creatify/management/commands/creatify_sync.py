@@ -40,7 +40,8 @@ class Command(BaseCommand):
                 result = sync_aurora_flows(ids=id_list, ordering=ordering)
         except CreatifyError as exc:
             # One line, no traceback: exception messages carry no credentials by design.
-            raise CommandError(f"Creatify sync failed: {exc}") from None
+            later = " (usually temporary: try again later)" if exc.transient else ""
+            raise CommandError(f"Creatify sync failed{later}: {exc}") from None
         plural = "" if result.requests == 1 else "s"
         self.stdout.write(f"{result} ({result.requests} request{plural})")
         for item in result.skipped_items[:20]:
