@@ -41,7 +41,7 @@ class Command(BaseCommand):
         except CreatifyError as exc:
             # One line, no traceback: exception messages carry no credentials by design.
             later = " (usually temporary: try again later)" if exc.transient else ""
-            raise CommandError(f"Creatify sync failed{later}: {exc}") from None
+            raise CommandError(f"Creatify sync failed: {exc}{later}") from None
         plural = "" if result.requests == 1 else "s"
         self.stdout.write(f"{result} ({result.requests} request{plural})")
         for item in result.skipped_items[:20]:
