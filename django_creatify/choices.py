@@ -19,6 +19,7 @@ class AuroraStatus(models.TextChoices):
 class ModelVersion(models.TextChoices):
     AURORA_V1 = "aurora_v1", _("Aurora v1")
     AURORA_V1_FAST = "aurora_v1_fast", _("Aurora v1 Fast")
+    AURORA_V2 = "aurora_v2", _("Aurora v2")
 
 
 FINISHED_STATUSES = frozenset({AuroraStatus.DONE, AuroraStatus.FAILED, AuroraStatus.REJECTED})

@@ -70,6 +70,9 @@ DEFAULTS: dict[str, Any] = {
     # Bounds on the API's query parameters: a longer one, or more search terms, is a 400.
     "API_MAX_PARAM_LENGTH": 200,
     "API_MAX_SEARCH_TERMS": 10,
+    # Aurora model versions Creatify added after this release, accepted on create:
+    # {"aurora_v3": 1.2} (credits per second, for the estimate; None if unknown).
+    "AURORA_EXTRA_MODEL_VERSIONS": {},
 }
 
 ENV_FALLBACKS = {"API_ID": "CREATIFY_API_ID", "API_KEY": "CREATIFY_API_KEY"}

@@ -248,6 +248,9 @@ CREATE_FIELDS = (
     "text_prompt",
     "prompt_guidance_scale",
     "model_version",
+    "resolution",
+    "ttl_days",
+    "output_upload_url",
     "webhook_url",
 )
 

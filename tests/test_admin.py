@@ -528,7 +528,7 @@ def test_add_creates_at_creatify_and_mirrors(admin_client, admin_user, creatify_
         ({"name": "n" * 256}, "name", "no more than 255 characters"),
         ({"prompt_guidance_scale": "11"}, "prompt_guidance_scale", "less than or equal to 10"),
         ({"prompt_guidance_scale": "lots"}, "prompt_guidance_scale", "valid number"),
-        ({"model_version": "aurora_v2"}, "model_version", "valid choice"),
+        ({"model_version": "aurora_v9"}, "model_version", "valid choice"),
     ],
 )
 def test_add_uses_the_api_validation(admin_client, creatify_sandbox, overrides, field, message):

@@ -291,7 +291,7 @@ def test_create_reaches_the_sandbox_and_mirrors_the_job(staff, creatify_sandbox)
         ({"name": "x" * 256}, "name"),
         ({"prompt_guidance_scale": 10.5}, "prompt_guidance_scale"),
         ({"prompt_guidance_scale": -0.1}, "prompt_guidance_scale"),
-        ({"model_version": "aurora_v2"}, "model_version"),
+        ({"model_version": "aurora_v9"}, "model_version"),
         ({"webhook_url": "https://hooks.example/" + "x" * 200}, "webhook_url"),
         ({"webhook_url": "not a url"}, "webhook_url"),
     ],

@@ -7,11 +7,23 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..api.serializers import AuroraFlowCreateSerializer
-from ..choices import ModelVersion
+from ..api.serializers import AuroraFlowCreateSerializer, model_versions
+from ..conf import creatify_settings
+from ..pricing import RESOLUTIONS, price_list
 
-# The serializer's fields that staff fill in here (webhook_url stays an API-only option).
-FORM_FIELDS = ("audio", "image", "name", "text_prompt", "prompt_guidance_scale", "model_version")
+# Every field of the create body, in the order a person fills them in.
+FORM_FIELDS = (
+    "audio",
+    "image",
+    "name",
+    "text_prompt",
+    "prompt_guidance_scale",
+    "model_version",
+    "resolution",
+    "ttl_days",
+    "output_upload_url",
+    "webhook_url",
+)
 
 
 class AuroraFlowCreateForm(forms.Form):
@@ -45,12 +57,43 @@ class AuroraFlowCreateForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "0.1", "min": "0", "max": "10"}),
         help_text=_("0 to 10; Creatify's default is 1."),
     )
-    model_version = forms.ChoiceField(
-        label=_("Model version"),
+    model_version = forms.ChoiceField(label=_("Model version"), required=False)
+    resolution = forms.ChoiceField(
+        label=_("Resolution"),
         required=False,
-        choices=[("", _("Creatify's default (Aurora v1)")), *ModelVersion.choices],
-        help_text=_("aurora_v1: 1 credit per second; aurora_v1_fast: 0.5 credit per second."),
+        choices=[("", _("Creatify's default (720p)")), *((r, r) for r in RESOLUTIONS)],
+        help_text=_("aurora_v2 only."),
     )
+    ttl_days = forms.CharField(
+        label=_("Keep for (days)"),
+        required=False,
+        widget=forms.NumberInput(attrs={"min": "1", "step": "1"}),
+        help_text=_("How long Creatify keeps the finished video; its default when empty."),
+    )
+    output_upload_url = forms.CharField(
+        label=_("Upload the video to"),
+        required=False,
+        widget=forms.URLInput(attrs={"size": 80, "placeholder": "https://…(pre-signed URL)"}),
+        help_text=_("Optional: a URL Creatify uploads the finished video to."),
+    )
+    webhook_url = forms.CharField(
+        label=_("Webhook URL"),
+        required=False,
+        widget=forms.URLInput(attrs={"size": 80}),
+        help_text=_("Optional: by default this site's own webhook endpoint, when configured."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        extra = creatify_settings.AURORA_EXTRA_MODEL_VERSIONS or {}
+        field = self.fields["model_version"]
+        field.choices = [
+            ("", _("Creatify's default (aurora_v1)")),
+            *((name, name) for name in model_versions()),
+        ]
+        # The price of each model, before anything is spent.
+        field.help_text = _("Credits per second of audio, a started second counted whole: ")
+        field.help_text += "; ".join(f"{model} {rate}" for model, rate in price_list(extra))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

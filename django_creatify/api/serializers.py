@@ -3,9 +3,10 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ..choices import ModelVersion
+from ..conf import creatify_settings
 from ..models import AuroraFlow
 from ..payloads import MIRRORED_FIELDS
+from ..pricing import MODEL_VERSIONS, RESOLUTION_MODELS, RESOLUTIONS
 from ..webhook_urls import allowed_for_non_staff
 from . import representation
 from .validators import AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, FileExtensionOfURL, http_url
@@ -95,7 +96,33 @@ class AuroraFlowCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=255, required=False, allow_null=True, allow_blank=True)
     text_prompt = serializers.CharField(required=False, allow_blank=True)
     prompt_guidance_scale = serializers.FloatField(min_value=0.0, max_value=10.0, required=False)
-    model_version = serializers.ChoiceField(choices=ModelVersion.choices, required=False)
+    model_version = serializers.CharField(
+        required=False,
+        max_length=64,
+        help_text=_(
+            "aurora_v1 (default), aurora_v1_fast or aurora_v2, or one named in "
+            "CREATIFY['AURORA_EXTRA_MODEL_VERSIONS']."
+        ),
+    )
+    resolution = serializers.ChoiceField(
+        choices=RESOLUTIONS,
+        required=False,
+        help_text=_("aurora_v2's output resolution (720p when not given)."),
+    )
+    ttl_days = serializers.IntegerField(
+        min_value=1,
+        max_value=3650,
+        required=False,
+        allow_null=True,
+        help_text=_("Days Creatify keeps the finished video."),
+    )
+    output_upload_url = serializers.CharField(
+        max_length=4096,
+        required=False,
+        allow_null=True,
+        validators=[http_url],
+        help_text=_("A (pre-signed) URL Creatify uploads the finished video to."),
+    )
     webhook_url = serializers.CharField(
         max_length=200,
         required=False,
@@ -107,12 +134,45 @@ class AuroraFlowCreateSerializer(serializers.Serializer):
         ),
     )
 
+    def validate_model_version(self, value):
+        if value not in model_versions():
+            raise serializers.ValidationError(
+                _("%(value)s is not a model version; choose one of %(allowed)s.")
+                % {"value": value, "allowed": ", ".join(model_versions())}
+            )
+        return value
+
     def validate_webhook_url(self, value):
-        # Without a request (the admin's form) the caller is staff.
-        request = self.context.get("request")
-        trusted = request is None or is_staff(request)
-        if value and not trusted and not allowed_for_non_staff(value):
+        if value and not self._trusted() and not allowed_for_non_staff(value):
             raise serializers.ValidationError(
                 _("You may not choose where Creatify sends this job's webhook.")
             )
         return value
+
+    def validate_output_upload_url(self, value):
+        if value and not self._trusted() and not allowed_for_non_staff(value):
+            raise serializers.ValidationError(
+                _("You may not choose where Creatify uploads this job's video.")
+            )
+        return value
+
+    def validate(self, attrs):
+        model = attrs.get("model_version") or "aurora_v1"
+        # A model added after this release may take one: that is Creatify's to refuse.
+        takes_resolution = model in RESOLUTION_MODELS or model not in MODEL_VERSIONS
+        if attrs.get("resolution") and not takes_resolution:
+            raise serializers.ValidationError(
+                {"resolution": [_("Only aurora_v2 takes a resolution.")]}
+            )
+        return attrs
+
+    def _trusted(self) -> bool:
+        # Without a request (the admin's form) the caller is staff.
+        request = self.context.get("request")
+        return request is None or is_staff(request)
+
+
+def model_versions() -> list[str]:
+    """The documented model versions, then the ones the site allows on top."""
+    extra = creatify_settings.AURORA_EXTRA_MODEL_VERSIONS or {}
+    return [*MODEL_VERSIONS, *(name for name in extra if name not in MODEL_VERSIONS)]

@@ -30,8 +30,10 @@ framework's shapes.
     JSON, urlencoded or multipart body. ``audio`` (http(s) URL ending .mp3/.wav) and
     ``image`` (.png/.jpg/.jpeg/.webp) are required; ``name`` (<= 255, nullable),
     ``text_prompt``, ``prompt_guidance_scale`` (0..10, default 1), ``model_version``
-    (``aurora_v1`` default, or ``aurora_v1_fast``) and ``webhook_url`` (<= 200, nullable)
-    are optional. 400 names every bad field; 201 returns the new job, ``pending``.
+    (``aurora_v1`` default, ``aurora_v1_fast`` or ``aurora_v2``), ``resolution`` (480p,
+    720p, 1080p, 2k), ``ttl_days`` (an integer from 1), ``output_upload_url`` (http(s)) and
+    ``webhook_url`` (<= 200, nullable) are optional; the three newest are kept on the job
+    but, as Creatify does not document them on the object, not echoed. 400 names every bad field; 201 returns the new job, ``pending``.
 
 Paths need their trailing slash: without it the answer is Django's plain HTML 404.
 
@@ -39,7 +41,8 @@ Every job carries every AuroraFlow property. A job moves with the sandbox clock:
 seconds ``pending`` and ``in_queue``, then ``running`` for 11-40 seconds (its video's
 length decides), ``progress`` rising from 0.0 to 1.0 in steps of 0.05, then ``done``
 (with ``video_output``, ``preview``, ``duration`` in whole seconds, ``credits_used`` =
-duration x 1.0, or x 0.5 for ``aurora_v1_fast``, and ``editor_url``), ``failed`` (with
+duration x the model's price per second (:mod:`django_creatify.pricing`), and
+``editor_url``), ``failed`` (with
 ``failed_reason``, progress frozen) or ``rejected`` (straight from the queue).
 ``updated_at`` changes exactly when status or progress does. Jobs created through the API
 end ``done`` unless ``sandbox.next_outcomes`` says otherwise; seeded and added jobs end as

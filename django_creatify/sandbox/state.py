@@ -14,11 +14,11 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..pricing import credits_per_second
 from .clock import Clock, isoformat, to_timestamp
 from .timeline import (
     ACTIVE_STATUSES,
     AURORA_V1,
-    CREDITS_PER_SECOND,
     DONE,
     FAILED,
     FINAL_STATUSES,
@@ -82,6 +82,8 @@ STORED_FIELDS = (
     "is_hidden",
     "webhook_url",
 )
+# Taken at creation and acted on, but not echoed: Creatify's object does not document them.
+CREATE_ONLY_FIELDS = ("resolution", "ttl_days", "output_upload_url")
 # Computed, unless a test pins them with add_job()/update_job().
 DERIVED_FIELDS = (
     "video_output",
@@ -366,8 +368,8 @@ class JobStore:
         if "credits_used" in overrides:
             credits = overrides["credits_used"]
         elif done and isinstance(duration, int | float):
-            rate = CREDITS_PER_SECOND.get(fields.get("model_version"), 1.0)  # type: ignore[arg-type]
-            credits = float(duration) * rate
+            rate = credits_per_second(fields.get("model_version"), fields.get("resolution"))
+            credits = float(duration) * (1.0 if rate is None else rate)
         else:
             credits = 0.0
         if "failed_reason" in overrides:
@@ -403,7 +405,12 @@ class JobStore:
                 continue
             payload[name] = base + value if isinstance(value, LocalURL) else value
         for name, value in fields.items():
-            if name not in payload and name not in STORED_FIELDS and value is not OMIT:
+            if (
+                name not in payload
+                and name not in STORED_FIELDS
+                and name not in CREATE_ONLY_FIELDS
+                and value is not OMIT
+            ):
                 payload[name] = value
         return payload
 

@@ -18,15 +18,14 @@ import math
 import uuid
 from dataclasses import dataclass
 
+from ..pricing import AURORA_V1, AURORA_V1_FAST, MODEL_VERSIONS  # noqa: F401 (re-exported)
+
 PENDING, IN_QUEUE, RUNNING = "pending", "in_queue", "running"
 DONE, FAILED, REJECTED = "done", "failed", "rejected"
 ACTIVE_STATUSES = (PENDING, IN_QUEUE, RUNNING)
 FINAL_STATUSES = (DONE, FAILED, REJECTED)
 STATUSES = ACTIVE_STATUSES + FINAL_STATUSES
 
-AURORA_V1, AURORA_V1_FAST = "aurora_v1", "aurora_v1_fast"
-MODEL_VERSIONS = (AURORA_V1, AURORA_V1_FAST)
-CREDITS_PER_SECOND = {AURORA_V1: 1.0, AURORA_V1_FAST: 0.5}
 
 PROGRESS_STEP = 0.05
 

@@ -12,7 +12,7 @@ from email.parser import BytesParser
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from .timeline import AURORA_V1, MODEL_VERSIONS
+from ..pricing import AURORA_V1, MODEL_VERSIONS, RESOLUTIONS
 
 REQUIRED = "This field is required."
 NOT_NULL = "This field may not be null."
@@ -25,6 +25,7 @@ AUDIO_EXTENSIONS = (".mp3", ".wav")
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp")
 NAME_MAX = 255
 WEBHOOK_URL_MAX = 200
+TTL_DAYS_MIN = 1
 GUIDANCE_MIN, GUIDANCE_MAX = 0.0, 10.0
 
 
@@ -97,7 +98,16 @@ def validate_create(data: dict[str, Any], *, form: bool) -> tuple[dict[str, Any]
             key: value
             for key, value in data.items()
             if not (
-                value == "" and key in ("prompt_guidance_scale", "model_version", "webhook_url")
+                value == ""
+                and key
+                in (
+                    "prompt_guidance_scale",
+                    "model_version",
+                    "webhook_url",
+                    "resolution",
+                    "ttl_days",
+                    "output_upload_url",
+                )
             )
         }
     cleaned: dict[str, Any] = {}
@@ -130,6 +140,9 @@ def validate_create(data: dict[str, Any], *, form: bool) -> tuple[dict[str, Any]
     check("prompt_guidance_scale", _guidance, default=1.0)
     check("model_version", _model_version, default=AURORA_V1)
     check("webhook_url", _webhook_url)
+    check("resolution", _resolution)
+    check("ttl_days", _ttl_days)
+    check("output_upload_url", _upload_url)
     return cleaned, errors
 
 
@@ -221,6 +234,39 @@ def _webhook_url(value: Any) -> str | None:
         return None
     if len(text) > WEBHOOK_URL_MAX:
         raise _Invalid(f"Ensure this field has no more than {WEBHOOK_URL_MAX} characters.")
+    if not _is_http_url(text):
+        raise _Invalid(BAD_URL)
+    return text
+
+
+def _resolution(value: Any) -> str | None:
+    if value is None:
+        return None
+    if str(value) not in RESOLUTIONS:
+        raise _Invalid(f'"{value}" is not a valid choice.')
+    return str(value)
+
+
+def _ttl_days(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise _Invalid("A valid integer is required.")
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except (ValueError, OverflowError):
+        raise _Invalid("A valid integer is required.") from None
+    if not math.isfinite(number) or number != int(number):
+        raise _Invalid("A valid integer is required.")
+    if number < TTL_DAYS_MIN:
+        raise _Invalid(f"Ensure this value is greater than or equal to {TTL_DAYS_MIN}.")
+    return int(number)
+
+
+def _upload_url(value: Any) -> str | None:
+    text = _string(value, allow_null=True)
+    if not text:
+        return None
     if not _is_http_url(text):
         raise _Invalid(BAD_URL)
     return text
