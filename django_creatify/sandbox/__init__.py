@@ -33,7 +33,8 @@ framework's shapes.
     (``aurora_v1`` default, ``aurora_v1_fast`` or ``aurora_v2``), ``resolution`` (480p,
     720p, 1080p, 2k), ``ttl_days`` (an integer from 1), ``output_upload_url`` (http(s)) and
     ``webhook_url`` (<= 200, nullable) are optional; the three newest are kept on the job
-    but, as Creatify does not document them on the object, not echoed. 400 names every bad field; 201 returns the new job, ``pending``.
+    but, as Creatify does not document them on the object, not echoed. 400 names every
+    bad field; 201 returns the new job, ``pending``.
 
 Paths need their trailing slash: without it the answer is Django's plain HTML 404.
 
