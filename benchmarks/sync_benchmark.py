@@ -64,7 +64,7 @@ DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/creatify_bench"
 STAFF_USER = "bench-admin"
 CHANGED_FRACTION = 0.10
 
-# Targets from issue 8.
+# The speed and memory targets this benchmark checks.
 FULL_VS_NAIVE_MIN = 20.0
 FULL_VS_FLOOR_MAX = 2.0
 UNCHANGED_VS_FULL_MIN = 5.0
