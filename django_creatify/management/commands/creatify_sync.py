@@ -31,8 +31,8 @@ class Command(BaseCommand):
     help = (
         "Sync Aurora jobs from Creatify: all of them (default), the given --ids, or the "
         "unfinished ones (--active). Prints the counts. Exit status: 0 synced; 1 the sync "
-        "failed, with one line; 3 another full sync is running (one line naming it), "
-        "unless --wait."
+        "failed, with one line; 3 another full sync holds the lease, with one line naming "
+        "it (--wait waits for it, up to --wait-timeout)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
