@@ -272,21 +272,6 @@ def test_inline_tasks_retry_in_process_as_there_is_no_broker_to_wait_in(
     assert len(list_requests(creatify_sandbox)) == 3
 
 
-def test_every_task_is_acknowledged_late_and_requeued_if_its_worker_dies():
-    # So a worker killed mid-task loses no work (tests/test_celery_worker.py kills one).
-    app = tasks.sync_aurora_flows.app
-    ours = [task for name, task in app.tasks.items() if name.startswith(tasks.__name__ + ".")]
-    assert {task.name for task in ours} >= {
-        tasks.sync_aurora_flows.name,
-        tasks.refresh_active_aurora_flows.name,
-        tasks.refresh_aurora_flows.name,
-        tasks.refresh_aurora_flow.name,
-        tasks.purge_webhook_events.name,
-    }
-    for task in ours:
-        assert task.acks_late is True and task.reject_on_worker_lost is True, task.name
-
-
 def test_permanent_failures_are_expected_errors_for_the_worker():
     # The worker then records them without a second, traceback-sized log entry.
     for task in (tasks.sync_aurora_flows, tasks.refresh_aurora_flow, tasks.refresh_aurora_flows):

@@ -13,7 +13,8 @@ killed: the test waits for the request to reach the sandbox, never for a guessed
 
 Either way the dead holder's lease is no longer renewed and lapses within
 ``SYNC_LOCK_TIMEOUT`` (1.5 s here), the redelivered sync takes it over, and the mirror
-ends equal to the sandbox. Runs in CI's PostgreSQL + Redis leg (``tests/services.py``).
+ends equal to the sandbox. The worker tests run in CI's PostgreSQL + Redis leg
+(``tests/services.py``).
 """
 
 import pytest
@@ -23,8 +24,6 @@ from django_creatify.models import AuroraFlow
 from django_creatify.sandbox import Fault
 
 from .celery_worker import WorkerProcess
-
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 JOBS = 50
 LEASE_TTL = 1.5
@@ -92,6 +91,26 @@ def assert_synced_after_the_loss(worker: WorkerProcess, sandbox, dead_holder: st
     assert locks.current_holder(tasks.FULL_SYNC_LEASE) is None
 
 
+def real_worker(test):
+    return pytest.mark.services(pytest.mark.django_db(transaction=True)(test))
+
+
+def test_every_task_is_acknowledged_late_and_requeued_if_its_worker_dies():
+    # Without both, the two tests below lose the sync (the broker forgets the message).
+    app = tasks.sync_aurora_flows.app
+    ours = [task for name, task in app.tasks.items() if name.startswith(tasks.__name__ + ".")]
+    assert {task.name for task in ours} >= {
+        tasks.sync_aurora_flows.name,
+        tasks.refresh_active_aurora_flows.name,
+        tasks.refresh_aurora_flows.name,
+        tasks.refresh_aurora_flow.name,
+        tasks.purge_webhook_events.name,
+    }
+    for task in ours:
+        assert task.acks_late is True and task.reject_on_worker_lost is True, task.name
+
+
+@real_worker
 def test_a_full_sync_killed_with_its_whole_worker_runs_again_on_a_new_worker(
     creatify_sandbox, database, listed_jobs
 ):
@@ -114,6 +133,7 @@ def test_a_full_sync_killed_with_its_whole_worker_runs_again_on_a_new_worker(
         assert_synced_after_the_loss(second, creatify_sandbox, dead_holder)
 
 
+@real_worker
 def test_a_full_sync_whose_pool_process_is_killed_is_requeued_at_once(
     creatify_sandbox, database, listed_jobs
 ):
