@@ -13,8 +13,9 @@ import pytest
 from django.db import OperationalError, connection
 from django.utils import timezone
 
-from django_creatify import locks
-from django_creatify.models import Lease
+from django_creatify import locks, tasks
+from django_creatify.models import AuroraFlow, Lease
+from django_creatify.sandbox import Fault
 
 from .helpers import poll_until
 
@@ -233,6 +234,42 @@ def test_a_stalled_holder_finds_its_lease_taken_over_and_stops_renewing(clock, m
     assert len(lost) == 1  # said once, not again on release
     assert "lapsed before its work finished" not in caplog.text
     assert locks.current_holder("job").holder == successor
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_sync_running_past_its_lease_ttl_keeps_the_lease(creatify_sandbox, settings):
+    ttl = 0.3
+    settings.CREATIFY = {**settings.CREATIFY, "SYNC_LOCK_TIMEOUT": ttl}
+    creatify_sandbox.add_jobs(300, seed=2)
+    creatify_sandbox.inject(Fault.latency(8 * ttl))  # the GET alone outlasts the ttl
+    results = []
+
+    def sync_on_another_worker():
+        try:
+            results.append(tasks.sync_aurora_flows.apply().get())
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=sync_on_another_worker)
+    worker.start()
+    try:
+        poll_until(lambda: creatify_sandbox.requests, 10, "the sync's GET")
+        lease = unlocked(lambda: locks.current_holder(tasks.FULL_SYNC_LEASE))
+        assert lease is not None
+        held_past = lease.acquired_at + timedelta(seconds=4 * ttl)
+
+        def still_held_past_ttl():
+            current = unlocked(lambda: locks.current_holder(tasks.FULL_SYNC_LEASE))
+            assert current is not None and current.holder == lease.holder
+            assert unlocked(lambda: locks.acquire(tasks.FULL_SYNC_LEASE, 60)) is None
+            return locks.now() > held_past
+
+        poll_until(still_held_past_ttl, 10, "the lease held past four ttls")
+    finally:
+        worker.join(30)
+    assert results and results[0]["created"] == 300
+    assert AuroraFlow.objects.count() == 300
+    assert not Lease.objects.exists()
 
 
 HOLDER_PROCESS = """
