@@ -9,6 +9,36 @@ in a sleeping worker, and ``Retry-After`` sets the countdown. When Celery runs t
 inline (``task_always_eager``, as in the demo) there is no broker to wait in, so the
 client retries in-process as ``creatify_sync`` does. Anything else (credentials, a refused
 request, an unreadable body, missing settings) fails at once with one log line.
+
+Late acknowledgement: every task here is idempotent (running one twice writes the same
+rows), so each is acknowledged only once it has finished (``acks_late``) and put back on
+the queue when the process running it dies (``reject_on_worker_lost``): a worker killed
+mid-task (SIGKILL, the OOM killer, a lost host) loses no work. A task delivered again says
+so in a warning. What the host site configures for this:
+
+- Redis or SQS broker: a dead worker's unacknowledged messages come back only after the
+  transport's ``visibility_timeout`` (``CELERY_BROKER_TRANSPORT_OPTIONS``, default 3600 s),
+  set the same on every worker. Keep it above the longest time a message can stay
+  unacknowledged, or it is delivered a second time while the first copy still runs (or
+  waits): a full sync (``SYNC_DEADLINE`` plus the writes), and a retry's countdown
+  (``TASK_RETRY_BACKOFF_MAX``, 600 s by default: a worker holds a message with a countdown
+  unacknowledged until it is due). Lower it for faster recovery, never below about 900 s
+  with the default settings. When only a pool process dies, the worker requeues its task
+  at once, whatever the broker.
+- RabbitMQ: a dead worker's messages come back as soon as its connection closes; keep
+  ``consumer_timeout`` (30 minutes by default) above the same bounds.
+- ``CELERY_WORKER_PREFETCH_MULTIPLIER = 1``: a process then reserves only the message it
+  runs, so a long full sync does not hold other tasks back and a dead worker strands as
+  few messages as possible until they are redelivered.
+- ``CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True``: when a worker
+  loses the broker, its running tasks' messages are redelivered anyway; this stops the
+  worker from finishing work that another worker will do again.
+- Keep ``task_acks_on_failure_or_timeout`` at its default (``True``): a failed task is
+  acknowledged; transient failures are retried by the task itself, with backoff.
+
+A task that kills every worker that runs it would come back forever; the app's inputs
+are bounded (body size, item size, duration) so that no listing can do that, and a loop
+would show as a stream of "delivered again" warnings.
 """
 
 from __future__ import annotations
@@ -30,18 +60,34 @@ logger = logging.getLogger(__name__)
 FULL_SYNC_LEASE = "django_creatify.sync_aurora_flows"
 REFRESH_MARK_PREFIX = "django_creatify.refresh_aurora_flow:"
 
+# A redelivered full sync that finds the lease held tries again this long after the
+# lease's end, so that the end has passed on the worker's clock too.
+LEASE_END_MARGIN = 1.0
+
+# Acknowledged when done, requeued when the process running them dies: see the module's
+# docstring for what the host configures.
+late_ack: dict[str, Any] = {"acks_late": True, "reject_on_worker_lost": True}
 # Expected failures: the worker records them without a traceback; we log them ourselves.
-task_options: dict[str, Any] = {"bind": True, "throws": (CreatifyError,)}
+task_options: dict[str, Any] = {"bind": True, "throws": (CreatifyError,), **late_ack}
 
 
 @shared_task(**task_options)
 def sync_aurora_flows(self, ids: list[str] | None = None, ordering: str | None = None) -> dict:
-    """Sync every job (one GET of the list), or just ``ids``; one full sync at a time."""
+    """Sync every job (one GET of the list), or just ``ids``; one full sync at a time.
+
+    A full sync that finds another one running returns ``{"skipped": <who, until when>}``,
+    except when it was delivered again after a lost delivery, which may be the lease's
+    holder: then it tries again when that lease ends, unless its holder renews it.
+    """
+    redelivered = _note_redelivery(self)
     if ids is not None:
         return _run(self, ids=ids, ordering=ordering)
     with locks.single_flight(FULL_SYNC_LEASE, creatify_settings.SYNC_LOCK_TIMEOUT) as holder:
         if holder is None:
-            return _skipped(FULL_SYNC_LEASE, "another full sync is running")
+            busy = full_sync_busy_message()
+            if redelivered:
+                _retry_when_lease_ends(self, busy)
+            return _skipped(busy)
         try:
             return _fetch_and_write(self, ordering=ordering)
         except CreatifyError as exc:
@@ -53,6 +99,7 @@ def sync_aurora_flows(self, ids: list[str] | None = None, ordering: str | None =
 @shared_task(**task_options)
 def refresh_active_aurora_flows(self) -> dict:
     """Fan the unfinished jobs out as one ``refresh_aurora_flows`` task per 100 ids."""
+    _note_redelivery(self)
     ids = sync.active_flow_ids()
     chunks = list(chunked(ids, MAX_IDS_PER_REQUEST))
     if not chunks:
@@ -65,19 +112,21 @@ def refresh_active_aurora_flows(self) -> dict:
 @shared_task(**task_options)
 def refresh_aurora_flows(self, ids: list[str]) -> dict:
     """Re-read up to 100 jobs with one GET (``ids=``) and write what changed."""
+    _note_redelivery(self)
     return _run(self, ids=ids)
 
 
 @shared_task(**task_options)
 def refresh_aurora_flow(self, flow_id: str, coalesce_mark: str | None = None) -> dict:
     """Re-read one job. Queue it with :func:`request_refresh` to coalesce repeat requests."""
+    _note_redelivery(self)
     if coalesce_mark is not None:
         # Cleared on start, not on finish: a change after this point needs a new fetch.
         locks.release(_refresh_mark(flow_id), coalesce_mark)
     return _run(self, ids=[flow_id])
 
 
-@shared_task
+@shared_task(**late_ack)
 def purge_webhook_events(days: int | None = None) -> dict:
     """Delete webhook events past ``WEBHOOK_RETENTION_DAYS``, in batches."""
     return {"deleted": retention.purge_webhook_events(days)}
@@ -101,6 +150,11 @@ def request_refresh(flow_id: str) -> AsyncResult | None:
     except BaseException:
         locks.release(name, mark)
         raise
+
+
+def full_sync_busy_message() -> str:
+    """Why a full sync cannot start now: who holds its lease and when the lease ends."""
+    return f"A full sync is already running ({locks.describe(FULL_SYNC_LEASE)})"
 
 
 def ran_inline(outcome: AsyncResult | None) -> bool:
@@ -161,12 +215,37 @@ def _handle_failure(task, exc: CreatifyError) -> NoReturn:
     raise task.retry(exc=exc, countdown=countdown, max_retries=max_retries)
 
 
-def _skipped(lease_name: str, reason: str) -> dict:
-    lease = locks.current_holder(lease_name)
-    if lease is not None:
-        reason += f" ({lease.holder}, since {lease.acquired_at.isoformat()})"
+def _skipped(reason: str) -> dict:
     logger.info("Creatify full sync skipped: %s", reason)
     return {"skipped": reason}
+
+
+def _note_redelivery(task) -> bool:
+    """Log, and say, whether this is a message delivered again after going unacknowledged."""
+    if not (task.request.delivery_info or {}).get("redelivered"):
+        return False
+    logger.warning(
+        "%s[%s] delivered again: an earlier delivery was never acknowledged (its worker "
+        "was killed, lost the broker or shut down before running it); running it again",
+        task.name,
+        task.request.id,
+    )
+    return True
+
+
+def _retry_when_lease_ends(task, busy: str) -> NoReturn:
+    lease = locks.current_holder(FULL_SYNC_LEASE)
+    left = 0.0 if lease is None else (lease.expires_at - locks.now()).total_seconds()
+    countdown = max(left, 0.0) + LEASE_END_MARGIN
+    logger.warning(
+        "%s: %s, perhaps the lost delivery's; trying again in %.1fs, when the lease ends "
+        "unless its holder is alive and renews it",
+        task.name,
+        busy,
+        countdown,
+    )
+    # Not a failure: allowed whatever retries the task has used.
+    raise task.retry(countdown=countdown, max_retries=task.request.retries + 1)
 
 
 def _refresh_mark(flow_id: str) -> str:

@@ -143,6 +143,28 @@ class WorkerProcess:
             self.process.wait(timeout=15)
         self._forget_queue()
 
+    def kill(self) -> None:
+        """SIGKILL the whole worker, main process and pool, as the OOM killer or a lost
+        host would: nothing is acknowledged, requeued or cleaned up, the queue is kept."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=15)
+
+    def pool_pids(self) -> list[int]:
+        """The pids of the worker's pool processes (Linux: read from /proc)."""
+        assert self.process is not None
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return [int(child) for child in children]
+
+    def kill_pool_processes(self) -> list[int]:
+        """SIGKILL the pool processes only; the worker's main process sees them die."""
+        pids = self.pool_pids()
+        assert pids, "the worker has no pool process"
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+        return pids
+
     def _forget_queue(self) -> None:
         # Each run's queue is new: drop its keys so CI's Redis does not collect them.
         import redis

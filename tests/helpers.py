@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import uuid
 from contextlib import contextmanager
 from datetime import datetime
@@ -100,3 +101,12 @@ def captured_statements(using: str = "default"):
 
     with connections[using].execute_wrapper(record):
         yield statements
+
+
+def poll_until(condition, timeout: float, what: str) -> None:
+    """Poll ``condition`` until true; fail naming ``what`` at the deadline."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not seen within {timeout}s")
+        time.sleep(0.01)

@@ -379,13 +379,15 @@ def test_sync_all_with_bad_credentials_says_so_without_the_key(
 def test_sync_all_waits_for_a_running_full_sync(admin_client, creatify_sandbox):
     from django_creatify import locks, tasks
 
-    holder = locks.acquire(tasks.FULL_SYNC_LEASE, 60)
+    holder = locks.acquire(tasks.FULL_SYNC_LEASE, 60, holder="worker-3:4711:9f2c0123abcd")
+    ends = locks.current_holder(tasks.FULL_SYNC_LEASE).expires_at
     try:
         response = admin_client.post(ADMIN + "sync/")
     finally:
         locks.release(tasks.FULL_SYNC_LEASE, holder)
     assert messages_of(response) == [
-        "A full sync is already running; try again when it has finished."
+        "A full sync is already running (worker-3:4711:9f2c0123abcd, "
+        f"lease ends {ends:%H:%M:%S} UTC); try again when it has finished."
     ]
     assert creatify_sandbox.requests == []
 

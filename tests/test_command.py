@@ -1,12 +1,17 @@
 """``manage.py creatify_sync`` as an operator runs it."""
 
+import os
+from datetime import UTC, timedelta
+
 import pytest
 from django.conf import settings
 from django.core.management import ManagementUtility, call_command
 from django.db import connections
 from django.test import override_settings
 
-from django_creatify.models import AuroraFlow
+from django_creatify import locks, tasks
+from django_creatify.management.commands import creatify_sync
+from django_creatify.models import AuroraFlow, Lease
 from django_creatify.sandbox import Fault
 
 from .helpers import snapshot
@@ -119,3 +124,118 @@ def test_failures_change_no_row_and_name_the_problem(creatify_sandbox, capsys, s
     assert err.count("\n") == 1 and "Traceback" not in err
     for secret in (WRONG_KEY, settings.CREATIFY["API_KEY"], creatify_sandbox.api_key):
         assert secret not in err
+
+
+# -- one full sync at a time --------------------------------------------------------------
+
+OTHER = "worker-3:4711:9f2c0123abcd"
+
+
+def another_full_sync(expires_in=60.0):
+    """The lease row of a full sync running elsewhere (a worker, the admin, another cron)."""
+    start = locks.now()
+    return Lease.objects.create(
+        name=tasks.FULL_SYNC_LEASE,
+        holder=OTHER,
+        acquired_at=start,
+        expires_at=start + timedelta(seconds=expires_in),
+    )
+
+
+def busy_line(lease):
+    ends = lease.expires_at.astimezone(UTC)
+    return f"A full sync is already running ({OTHER}, lease ends {ends:%H:%M:%S} UTC)"
+
+
+def test_a_full_sync_while_another_runs_exits_3_naming_it(creatify_sandbox, capsys):
+    creatify_sandbox.add_jobs(3)
+    lease = another_full_sync()
+    code, out, err = manage(capsys=capsys)
+    assert (code, out) == (3, "")
+    assert err == f"CommandError: {busy_line(lease)}\n"
+    assert creatify_sandbox.requests == []
+    assert Lease.objects.get().holder == OTHER  # not touched
+
+
+def test_ids_and_active_syncs_do_not_wait_for_a_full_sync(creatify_sandbox, capsys):
+    (job,) = creatify_sandbox.add_jobs(1, status="running", progress=0.5)
+    another_full_sync()
+    code, out, _ = manage("--ids", job["id"], capsys=capsys)
+    assert (code, out) == (0, "created 1, updated 0, unchanged 0, skipped 0 (1 request)\n")
+    creatify_sandbox.update_job(job["id"], status="done", progress=1.0)
+    code, out, _ = manage("--active", capsys=capsys)
+    assert (code, out) == (0, "created 0, updated 1, unchanged 0, skipped 0 (1 request)\n")
+
+
+def test_a_dead_holders_expired_lease_does_not_block_the_command(creatify_sandbox, capsys):
+    creatify_sandbox.add_jobs(2)
+    another_full_sync(expires_in=-1)
+    code, out, _ = manage(capsys=capsys)
+    assert (code, out) == (0, "created 2, updated 0, unchanged 0, skipped 0 (1 request)\n")
+    assert not Lease.objects.exists()
+
+
+def test_the_command_holds_the_lease_the_task_and_admin_take(creatify_sandbox, capsys, monkeypatch):
+    creatify_sandbox.add_jobs(2)
+    real_sync = creatify_sync.sync_aurora_flows
+    during = {}
+
+    def sync_while_a_worker_tries(**kwargs):
+        during["task"] = tasks.sync_aurora_flows.apply().get()
+        return real_sync(**kwargs)
+
+    monkeypatch.setattr(creatify_sync, "sync_aurora_flows", sync_while_a_worker_tries)
+    code, out, _ = manage(capsys=capsys)
+    assert (code, out) == (0, "created 2, updated 0, unchanged 0, skipped 0 (1 request)\n")
+    # This process holds it: host:pid:token.
+    assert f":{os.getpid()}:" in during["task"]["skipped"]
+    assert len([r for r in creatify_sandbox.requests if r.path == "/api/aurora/"]) == 1
+    assert not Lease.objects.exists()
+
+
+@pytest.fixture
+def waiting(monkeypatch):
+    """The command's clock and pauses, moved by hand: ``waiting.pauses`` lists each wait,
+    and ``waiting.then`` runs after the wait it is keyed by (0 = first)."""
+
+    class Waiting:
+        def __init__(self):
+            self.clock = 1000.0
+            self.pauses: list[float] = []
+            self.then = {}
+
+        def pause(self, seconds):
+            self.pauses.append(seconds)
+            self.clock += seconds
+            action = self.then.get(len(self.pauses) - 1)
+            if action:
+                action()
+
+    fake = Waiting()
+    monkeypatch.setattr(creatify_sync, "pause", fake.pause)
+    monkeypatch.setattr(creatify_sync, "monotonic", lambda: fake.clock)
+    return fake
+
+
+def test_wait_runs_the_sync_once_the_other_one_ends(creatify_sandbox, capsys, waiting):
+    creatify_sandbox.add_jobs(3)
+    lease = another_full_sync()
+    waiting.then[2] = lambda: Lease.objects.filter(holder=OTHER).delete()  # it finished
+    code, out, err = manage("--wait", capsys=capsys)
+    assert code == 0
+    assert out == "created 3, updated 0, unchanged 0, skipped 0 (1 request)\n"
+    assert err == f"{busy_line(lease)}; waiting for it to end\n"
+    assert waiting.pauses == [1.0, 1.0, 1.0]
+    assert not Lease.objects.exists()
+
+
+def test_wait_gives_up_after_the_wait_timeout_with_exit_3(creatify_sandbox, capsys, waiting):
+    lease = another_full_sync(expires_in=3600)  # alive: its holder keeps renewing it
+    code, out, err = manage("--wait", "--wait-timeout", "5", capsys=capsys)
+    assert (code, out) == (3, "")
+    assert err == (
+        f"{busy_line(lease)}; waiting for it to end\n"
+        f"CommandError: {busy_line(lease)}; gave up waiting after 5s\n"
+    )
+    assert sum(waiting.pauses) == 5.0
+    assert creatify_sandbox.requests == []

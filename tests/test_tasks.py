@@ -1,6 +1,7 @@
 """tasks.py and schedule.py, run in-process (``task.apply()``, eager) against the sandbox."""
 
 import logging
+import re
 import threading
 import uuid
 from datetime import timedelta
@@ -71,6 +72,12 @@ def lease_clock(monkeypatch):
     return fake
 
 
+BUSY = re.compile(
+    r"A full sync is already running \((?P<holder>[^,]+:\d+:[0-9a-f]{12}), "
+    r"lease ends \d\d:\d\d:\d\d UTC\)"
+)
+
+
 def list_requests(sandbox):
     return [r for r in sandbox.requests if r.method == "GET" and r.path == LIST_PATH]
 
@@ -99,6 +106,7 @@ def test_two_full_syncs_started_together_one_runs_the_other_is_skipped(
 
     def sync_while_another_starts(**kwargs):
         # The second request arrives while the first is inside its sync.
+        second["holder"] = locks.current_holder(tasks.FULL_SYNC_LEASE).holder
         second["result"] = tasks.sync_aurora_flows.apply().get()
         return real_sync(**kwargs)
 
@@ -107,8 +115,9 @@ def test_two_full_syncs_started_together_one_runs_the_other_is_skipped(
         first = tasks.sync_aurora_flows.apply().get()
 
     assert first["created"] == 20
-    assert second["result"]["skipped"].startswith("another full sync is running (")
-    assert "Creatify full sync skipped" in caplog.text
+    busy = BUSY.fullmatch(second["result"]["skipped"])
+    assert busy and busy["holder"] == second["holder"]
+    assert f"Creatify full sync skipped: {busy[0]}" in caplog.text
     assert len(list_requests(creatify_sandbox)) == 1
     assert not locks.current_holder(tasks.FULL_SYNC_LEASE)
 
@@ -140,23 +149,24 @@ def test_two_full_syncs_in_parallel_threads_one_runs_the_other_is_skipped(creati
 
     skipped = [r for r in results if isinstance(r["skipped"], str)]
     ran = [r for r in results if not isinstance(r["skipped"], str)]
-    assert len(skipped) == 1 and skipped[0]["skipped"].startswith("another full sync is running")
+    assert len(skipped) == 1 and BUSY.fullmatch(skipped[0]["skipped"])
     assert len(ran) == 1 and ran[0]["created"] == 20
     assert len(list_requests(creatify_sandbox)) == 1
     assert not locks.current_holder(tasks.FULL_SYNC_LEASE)
 
 
-def test_a_lease_left_by_a_dead_worker_blocks_until_its_timeout_only(
-    creatify_sandbox, settings, lease_clock
-):
-    settings_with(settings, SYNC_LOCK_TIMEOUT=600)
+def test_a_lease_left_by_a_dead_worker_blocks_for_a_minute_only(creatify_sandbox, lease_clock):
     creatify_sandbox.add_jobs(5, seed=5)
-    # A worker took the lease and was killed mid-sync: it never releases.
-    locks.acquire(tasks.FULL_SYNC_LEASE, 600, holder="dead-host:4242:0123456789ab")
+    # A worker took the lease and was killed mid-sync: it never renews or releases it.
+    lease_clock.current = lease_clock.current.replace(hour=10, minute=0, second=5)
+    locks.acquire(tasks.FULL_SYNC_LEASE, 60, holder="dead-host:4242:0123456789ab")
 
-    lease_clock.advance(599)
+    lease_clock.advance(59)
     skipped = tasks.sync_aurora_flows.apply().get()
-    assert "dead-host:4242" in skipped["skipped"]
+    assert skipped == {
+        "skipped": "A full sync is already running "
+        "(dead-host:4242:0123456789ab, lease ends 10:01:05 UTC)"
+    }
     assert AuroraFlow.objects.count() == 0
 
     lease_clock.advance(1)

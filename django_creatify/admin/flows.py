@@ -500,11 +500,12 @@ class AuroraFlowAdmin(BoundedSearchMixin, admin.ModelAdmin):
                 tasks.FULL_SYNC_LEASE, creatify_settings.SYNC_LOCK_TIMEOUT
             ) as holder:
                 if holder is None:
-                    self.message_user(
-                        request,
-                        _("A full sync is already running; try again when it has finished."),
-                        messages.WARNING,
+                    busy = _(
+                        "A full sync is already running (%(lease)s); "
+                        "try again when it has finished."
                     )
+                    lease = locks.describe(tasks.FULL_SYNC_LEASE)
+                    self.message_user(request, busy % {"lease": lease}, messages.WARNING)
                     return self._redirect_back(request, self._url("changelist"))
                 result = sync.sync_aurora_flows()
         except CreatifyError as exc:

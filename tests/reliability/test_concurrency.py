@@ -13,8 +13,9 @@ really drives it:
   a flood of webhook POSTs from threads (known jobs, new jobs, ids Creatify never had);
 - the REST API on the live server: jobs created (mirrored in that request) and refresh
   POSTs (queued, coalesced);
-- the cron path in this process: full syncs (no lease, as ``creatify_sync`` does) and
-  active refreshes, at the same time as the workers' ones;
+- the cron path in this process: full syncs and active refreshes straight through
+  ``sync`` (without the lease ``creatify_sync`` takes, so that full syncs overlap the
+  workers' ones), at the same time as the workers' ones;
 - jobs added at Creatify behind the site's back, which only a sync or a webhook can find.
 
 Then the load stops, every job is moved to its final status, the queue drains, one last full
@@ -210,7 +211,8 @@ class Soak:
         expect(response, 200)
 
     def cron_in_process(self, session) -> None:
-        """``creatify_sync`` from cron, next to the workers: no lease, in this process."""
+        """A cron sync next to the workers, in this process and without the lease, so
+        that two full syncs do overlap."""
         if self.counts["cron"] % 2:
             sync.refresh_active_aurora_flows()
         else:

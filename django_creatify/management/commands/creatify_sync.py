@@ -1,18 +1,38 @@
-"""``manage.py creatify_sync``: pull Aurora jobs from Creatify into the mirror now."""
+"""``manage.py creatify_sync``: pull Aurora jobs from Creatify into the mirror now.
+
+A full sync takes the same lease as the Celery task and the admin's "Sync all now", so
+two full syncs never run at once, from any host. Exit status: 0 synced, 1 the sync failed
+(or bad arguments), 3 another full sync holds the lease (``BUSY``).
+"""
 
 from __future__ import annotations
 
+import time
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from django_creatify import locks, tasks
 from django_creatify.client import normalize_ids
+from django_creatify.conf import creatify_settings
 from django_creatify.exceptions import CreatifyError
-from django_creatify.sync import refresh_active_aurora_flows, sync_aurora_flows
+from django_creatify.sync import SyncResult, refresh_active_aurora_flows, sync_aurora_flows
+
+BUSY = 3
+DEFAULT_WAIT_TIMEOUT = 600.0
+# Seconds between looks at the lease while --wait waits for it.
+WAIT_POLL_SECONDS = 1.0
+
+# Module attributes so tests can move time instead of waiting.
+pause = time.sleep
+monotonic = time.monotonic
 
 
 class Command(BaseCommand):
     help = (
         "Sync Aurora jobs from Creatify: all of them (default), the given --ids, or the "
-        "unfinished ones (--active). Prints the counts; exits 1 with one line on failure."
+        "unfinished ones (--active). Prints the counts. Exit status: 0 synced; 1 the sync "
+        "failed, with one line; 3 another full sync holds the lease, with one line naming "
+        "it (--wait waits for it, up to --wait-timeout)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -30,14 +50,39 @@ class Command(BaseCommand):
             "--ordering",
             help="Creatify list ordering, e.g. -created_at (a field name, '-' for descending).",
         )
+        parser.add_argument(
+            "--wait",
+            action="store_true",
+            help="If another full sync is running, wait for it to end (its lease released, "
+            "or expired because its holder died), then sync.",
+        )
+        parser.add_argument(
+            "--wait-timeout",
+            type=float,
+            default=DEFAULT_WAIT_TIMEOUT,
+            metavar="SECONDS",
+            help="With --wait: give up (exit 3) after this many seconds "
+            f"(default {DEFAULT_WAIT_TIMEOUT:.0f}).",
+        )
 
-    def handle(self, *args, ids: str | None, active: bool, ordering: str | None, **options):
+    def handle(
+        self,
+        *args,
+        ids: str | None,
+        active: bool,
+        ordering: str | None,
+        wait: bool,
+        wait_timeout: float,
+        **options,
+    ):
         try:
             if active:
                 result = refresh_active_aurora_flows()
+            elif ids is not None:
+                result = sync_aurora_flows(ids=self._parse_ids(ids), ordering=ordering)
             else:
-                id_list = self._parse_ids(ids) if ids is not None else None
-                result = sync_aurora_flows(ids=id_list, ordering=ordering)
+                waiting_for = wait_timeout if wait else None
+                result = self._full_sync(ordering, waiting_for, options["verbosity"])
         except CreatifyError as exc:
             # One line, no traceback: exception messages carry no credentials by design.
             later = " (usually temporary: try again later)" if exc.transient else ""
@@ -48,6 +93,27 @@ class Command(BaseCommand):
             self.stderr.write(f"skipped {item}")
         if result.skipped > 20:
             self.stderr.write(f"... and {result.skipped - 20} more skipped")
+
+    def _full_sync(
+        self, ordering: str | None, wait_timeout: float | None, verbosity: int
+    ) -> SyncResult:
+        """A full sync under the lease; ``wait_timeout`` is ``None`` for not waiting."""
+        deadline = None if wait_timeout is None else monotonic() + wait_timeout
+        waiting = False
+        while True:
+            with locks.single_flight(
+                tasks.FULL_SYNC_LEASE, creatify_settings.SYNC_LOCK_TIMEOUT
+            ) as holder:
+                if holder is not None:
+                    return sync_aurora_flows(ordering=ordering)
+            busy = tasks.full_sync_busy_message()
+            if deadline is None or monotonic() >= deadline:
+                suffix = f"; gave up waiting after {wait_timeout:g}s" if waiting else ""
+                raise CommandError(busy + suffix, returncode=BUSY)
+            if not waiting and verbosity > 0:
+                self.stderr.write(f"{busy}; waiting for it to end")
+            waiting = True
+            pause(max(0.0, min(WAIT_POLL_SECONDS, deadline - monotonic())))
 
     @staticmethod
     def _parse_ids(raw: str) -> list[str]:
