@@ -205,9 +205,9 @@ def test_an_unchanged_resync_decodes_no_item(creatify_sandbox, monkeypatch):
     decoded: list[int] = []
     original = JsonArrayBody._decoded
 
-    def counting(self, data, index, offset, digest):
+    def counting(self, text, length, index, offset, digest):
         decoded.append(offset)
-        return original(self, data, index, offset, digest)
+        return original(self, text, length, index, offset, digest)
 
     monkeypatch.setattr(JsonArrayBody, "_decoded", counting)
     assert sync_aurora_flows().unchanged == 120
