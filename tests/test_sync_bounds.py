@@ -211,3 +211,13 @@ def test_a_body_still_arriving_at_the_deadline_fails_and_changes_no_row(
     assert len(creatify_sandbox.requests) == 1  # not retried
     assert snapshot() == synced_once
     assert open_spools() == []
+
+
+def test_iterating_a_listing_leaves_an_unreadable_item_out(creatify_sandbox, caplog):
+    bad = with_field(job(2), BAD_VALUES["deep"][0])
+    body = listing(json.dumps(job(1)).encode(), bad, json.dumps(job(3)).encode())
+    creatify_sandbox.inject(Fault.body(200, body))
+    with CreatifyClient() as client:
+        ids = [item["id"] for item in client.iter_aurora()]
+    assert ids == [job(1)["id"], job(3)["id"]]
+    assert "nested deeper than 64 levels" in caplog.text
