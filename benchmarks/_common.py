@@ -251,7 +251,9 @@ class SandboxProcess:
             response.raise_for_status()
             for chunk in response.iter_content(1 << 20):
                 spool.write(chunk)
-            return [item.value["id"] for item in JsonArrayBody(spool, source="list").scan()]
+            # No Django settings in this process: the item limit is given, not read.
+            body = JsonArrayBody(spool, source="list", max_item_bytes=1 << 30)
+            return [item.value["id"] for item in body.scan()]
 
     def warm(self) -> None:
         """Read the list once (rebuilds the payloads a change invalidated), untimed."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import tempfile
 import time
 import uuid
 from array import array
@@ -18,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import IO, Any
+from typing import Any
 
 import requests
 
@@ -32,15 +31,16 @@ from .exceptions import (
     error_for_status,
     excerpt,
 )
-from .listing import JsonArrayBody, has_unstorable_escape, storable
+from .listing import JsonArrayBody, Unreadable, has_unstorable_escape, storable
+from .spool import BodySpool, arriving, first_bytes
 
 logger = logging.getLogger(__name__)
 
 AURORA_PATH = "/api/aurora/"
 MAX_IDS_PER_REQUEST = 100
 STREAM_CHUNK_BYTES = 256 * 1024
-# A listing body larger than this goes to a temporary file instead of memory.
-SPOOL_MEMORY_BYTES = 8 * 1024 * 1024
+# Enough of an error answer to a listing to show it; the rest is not read.
+ERROR_BODY_BYTES = 64 * 1024
 USER_AGENT = f"django-creatify/{__version__}"
 
 
@@ -163,7 +163,9 @@ class CreatifyClient:
 
         The body goes to memory, or to a temporary file past a few MB, and is read item by
         item (:meth:`JsonArrayBody.scan`), so even a listing of 100,000 jobs is never held
-        whole. The file is removed when the block ends.
+        whole. The file is removed when the block ends. A body larger than
+        ``SYNC_MAX_BODY_BYTES`` raises PayloadError, and one still arriving
+        ``SYNC_DEADLINE`` seconds after the first attempt was sent raises TransportError.
         """
         params: dict[str, str] = {}
         if ordering:
@@ -173,7 +175,12 @@ class CreatifyClient:
             if len(wanted) > MAX_IDS_PER_REQUEST:
                 raise ValueError(f"At most {MAX_IDS_PER_REQUEST} ids per request")
             params["ids"] = ",".join(wanted)
-        with BodySpool() as spool:
+        spool = BodySpool(
+            max_bytes=int(creatify_settings.SYNC_MAX_BODY_BYTES),
+            deadline=float(creatify_settings.SYNC_DEADLINE),
+            source=f"GET {AURORA_PATH}",
+        )
+        with spool:
             self._send("GET", AURORA_PATH, params=params, sink=spool)
             yield JsonArrayBody(
                 spool.rewound(), source=AURORA_PATH, needs_scrubbing=spool.needs_scrubbing
@@ -183,14 +190,20 @@ class CreatifyClient:
         """Every job, one at a time, in bounded memory, for listings too big to hold whole.
 
         The whole body is checked to be one JSON array before the first item is yielded,
-        so a truncated or malformed body raises before a caller has acted on any item.
+        so a truncated or malformed body raises before a caller has acted on any item. An
+        item that cannot be read (see :class:`~django_creatify.listing.Unreadable`) is
+        logged and left out.
         """
         with self.open_aurora_listing(ordering=ordering) as body:
             positions = array("q")
             for item in body.scan():
                 positions.extend((item.offset, item.length))
             for at in range(0, len(positions), 2):
-                yield body.read(positions[at], positions[at + 1]).value
+                value = body.read(positions[at], positions[at + 1]).value
+                if isinstance(value, Unreadable):
+                    logger.warning("Creatify listed an item that was skipped: %s", value.reason)
+                    continue
+                yield value
 
     def get_aurora(self, flow_id: str | uuid.UUID) -> dict[str, Any]:
         (canonical,) = normalize_ids([flow_id])
@@ -236,10 +249,18 @@ class CreatifyClient:
                 response = self.session.request(
                     method, url, params=params, json=json, timeout=self.timeout, stream=True
                 )
-                if sink is not None and response.status_code < 400:
-                    sink.fill(response.iter_content(STREAM_CHUNK_BYTES))
-                    return b""
-                content = response.content
+                # Closed whatever happens: a body abandoned half-read must not be pooled.
+                with response:
+                    if sink is None:
+                        content = response.content
+                    else:
+                        chunks = arriving(
+                            response, sink.seconds_left, self.timeout[1], STREAM_CHUNK_BYTES
+                        )
+                        if response.status_code < 400:
+                            sink.fill(chunks)
+                            return b""
+                        content = first_bytes(chunks, ERROR_BODY_BYTES)
             except requests.RequestException as exc:
                 # A POST that timed out connecting never reached Creatify; anything later may have.
                 retryable = idempotent or isinstance(exc, requests.ConnectTimeout)
@@ -275,37 +296,6 @@ class CreatifyClient:
             "Creatify %s; retry %d/%d in %.2fs", reason, attempt + 1, self.max_retries, delay
         )
         (self._sleep or pause)(delay)
-
-
-class BodySpool:
-    """A response body on its way to the parser: in memory while small, else on disk."""
-
-    def __init__(self) -> None:
-        self._file = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)  # noqa: SIM115
-        #: Whether the body has escapes that may decode to text a database cannot store.
-        self.needs_scrubbing = False
-
-    def __enter__(self) -> BodySpool:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._file.close()
-
-    def fill(self, chunks: Iterable[bytes]) -> None:
-        self._file.seek(0)
-        self._file.truncate()
-        self.needs_scrubbing = False
-        tail = b""
-        for chunk in chunks:
-            self._file.write(chunk)
-            # Keep the last bytes of the previous chunk: an escape may straddle two chunks.
-            if not self.needs_scrubbing and has_unstorable_escape(tail + chunk):
-                self.needs_scrubbing = True
-            tail = chunk[-5:]
-
-    def rewound(self) -> IO[bytes]:
-        self._file.seek(0)
-        return self._file
 
 
 def _decode_json(content: bytes, method: str, path: str) -> Any:

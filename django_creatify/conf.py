@@ -28,11 +28,13 @@ DEFAULTS: dict[str, Any] = {
     "RETRY_AFTER_MAX": 120.0,
     # Rows per read-compare-write round trip in sync.py.
     "SYNC_BATCH_SIZE": 1000,
-    # A list response larger than this, or still arriving after this many seconds, is
-    # abandoned with an error before any row changes (an endless or giant body).
+    # A list response larger than this (PayloadError), or still arriving this many seconds
+    # after its first attempt was sent, retries included (TransportError), is abandoned
+    # before any row changes: an endless, giant or dripping body.
     "SYNC_MAX_BODY_BYTES": 1024**3,
     "SYNC_DEADLINE": 300.0,
-    # One listed item larger than this is skipped with a reason instead of decoded.
+    # One listed item larger than this is skipped with a reason instead of decoded; it is
+    # never held whole. (Items nested deeper than 64 levels are skipped too.)
     "SYNC_MAX_ITEM_BYTES": 1024**2,
     # A complete listing that would mark more than this share of the mirrored jobs missing
     # (or any empty listing) is taken for a glitch: nothing is marked, an error is logged.

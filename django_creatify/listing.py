@@ -1,5 +1,9 @@
 """A JSON array body (a spooled list response) read item by item, in bounded memory.
 
+Tuned for speed: ``benchmarks/sync_benchmark.py`` guards the common path (many small
+items) and ``benchmarks/huge_items.py`` the cost of one huge item; run both before and
+after changing how items are found, skipped or decoded.
+
 Each item comes with the digest of its exact bytes. A sync stores that digest next to the
 row, so on the next listing an item whose bytes have not changed is recognised from its
 digest alone: it is neither decoded nor compared field by field. Any other item is
@@ -9,27 +13,36 @@ stored, so a body whose every item was recognised or decoded is a well-formed ar
 Finding an item's end must not cost a decode either. An object's end is guessed as the
 first ``}`` followed by ``,`` or ``]``; a wrong guess (a brace inside a string, a nested
 object) cannot be mistaken for a right one, since the guessed bytes then match no stored
-digest and do not decode, and the item is read again with the JSON decoder itself.
+digest and do not decode. The item is then walked (:meth:`cursor.Cursor.walk`): its
+strings, escapes and brackets are followed to its end, which gives its length and depth
+without decoding it.
+
+One item never fails the listing because of what it holds. An item that is larger than
+``SYNC_MAX_ITEM_BYTES`` (walked to its end without being kept), nested deeper than
+``MAX_ITEM_DEPTH`` (known before the decoder could recurse into it) or holding an integer
+the interpreter refuses to convert is listed with an :class:`Unreadable` value saying why.
+A body that is not JSON (truncated, a missing comma, bytes after the ``]``) still fails
+whole.
+
+Every cost is linear in an item's size (see :mod:`django_creatify.cursor`), and an item is
+decoded at most twice: a wrong guess, then its walked bytes.
 """
 
 from __future__ import annotations
 
-import codecs
 import hashlib
+import io
 import json
 import re
+import sys
 from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, NoReturn
 
+from .conf import creatify_settings
+from .cursor import MAX_ITEM_DEPTH, Cursor
 from .exceptions import PayloadError, excerpt
 
-READ_BYTES = 64 * 1024
-# The decoder's first look at an item it must find the end of; doubled until it fits.
-FIRST_WINDOW_BYTES = 64 * 1024
-
-_WHITESPACE = re.compile(rb"[ \t\n\r]*")
-_LIKELY_OBJECT_END = re.compile(rb"\}[ \t\n\r]*[,\]]")
 _OPEN_BRACE, _COMMA, _CLOSE_BRACKET, _OPEN_BRACKET = b"{,]["
 
 
@@ -48,13 +61,23 @@ class Recognised:
 RECOGNISED = Recognised()
 
 
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """The value of an item that is whole JSON but was not decoded; a sync skips it."""
+
+    reason: str
+    #: The item's ``"id"``, when it could be found without decoding the item.
+    id: str | None = None
+
+
 @dataclass(slots=True)
 class ListedItem:
     index: int
     offset: int
     length: int
+    #: The digest of the item's bytes; empty for an item too large to be kept.
     digest: str
-    #: The decoded item, or ``RECOGNISED``.
+    #: The decoded item, ``RECOGNISED`` or an ``Unreadable``.
     value: Any
     #: The item's JSON text, when it can be stored as sent (no NaN, nothing scrubbed).
     text: str | None = None
@@ -62,13 +85,25 @@ class ListedItem:
 
 class JsonArrayBody:
     """The spooled body of a list response. ``scan()`` checks and walks it; ``read()``
-    decodes single items again by position."""
+    reads single items again by position.
 
-    def __init__(self, file: IO[bytes], *, source: str, needs_scrubbing: bool = False) -> None:
+    ``max_item_bytes``: larger items are skipped; default ``SYNC_MAX_ITEM_BYTES``, read
+    when the body is first read.
+    """
+
+    def __init__(
+        self,
+        file: IO[bytes],
+        *,
+        source: str,
+        needs_scrubbing: bool = False,
+        max_item_bytes: int | None = None,
+    ) -> None:
         self._file = file
         self._source = source
         #: The body has escapes decoding to text a database cannot store (see storable below).
         self.needs_scrubbing = needs_scrubbing
+        self._max_item_bytes = max_item_bytes
         self._saw_constant = False
         self._decoder = json.JSONDecoder(parse_constant=self._constant)
 
@@ -76,82 +111,143 @@ class JsonArrayBody:
         # NaN and Infinity are not JSON and PostgreSQL's jsonb refuses them: read as null.
         self._saw_constant = True
 
+    @property
+    def max_item_bytes(self) -> int:
+        if self._max_item_bytes is None:
+            self._max_item_bytes = int(creatify_settings.SYNC_MAX_ITEM_BYTES)
+        return self._max_item_bytes
+
     def scan(self, recognised: Container[str] = frozenset()) -> Iterator[ListedItem]:
         """Every item in order; raises PayloadError at the first thing that is not JSON.
 
         Items whose digest is in ``recognised`` are not decoded. Callers that write must
         run the scan to its end before writing anything: the error may come last.
         """
-        cursor = _Cursor(self._file, self._fail)
+        cursor = Cursor(self._file, self._fail)
+        limit = self.max_item_bytes
         first = cursor.peek()
         if first != _OPEN_BRACKET:
             kind = {None: "an empty body", _OPEN_BRACE: "an object"}.get(first, "a single value")
             raise PayloadError(f"Expected a JSON array from {self._source}, got {kind}")
-        cursor.skip(1)
+        cursor.at += 1
         if cursor.peek() == _CLOSE_BRACKET:
-            cursor.skip(1)
+            cursor.at += 1
             cursor.expect_end()
             return
         index = 0
         while True:
-            yield self._item(cursor, index, recognised)
+            yield self._item(cursor, index, recognised, limit)
             index += 1
             following = cursor.peek()
             if following == _COMMA:
-                cursor.skip(1)
+                cursor.at += 1
                 cursor.peek()
             elif following == _CLOSE_BRACKET:
-                cursor.skip(1)
+                cursor.at += 1
                 cursor.expect_end()
                 return
             else:
-                self._fail(f"expected ',' or ']' after item {index - 1}", cursor.position)
+                self._fail(f"expected ',' or ']' after item {index - 1}", cursor.at)
 
     def read(self, offset: int, length: int, index: int = -1) -> ListedItem:
-        """The item at ``offset`` (as ``scan()`` reported it), decoded."""
-        self._file.seek(offset)
-        data = self._file.read(length)
-        try:
-            return self._decoded(data, index, offset, item_digest(data))
-        except ValueError as exc:  # the body changed under us: it was checked by scan()
-            self._fail(str(exc), offset)
+        """The item at ``offset`` (as ``scan()`` reported it), read as ``scan()`` did."""
+        if length > self.max_item_bytes:
+            # Walked again from the spool, so that it is never held whole.
+            cursor = Cursor(self._file, self._fail, offset)
+        else:
+            self._file.seek(offset)
+            data = self._file.read(length)
+            if _shallow(data):
+                try:
+                    return self._decoded(data.decode(), length, index, offset, item_digest(data))
+                except ValueError:
+                    pass  # refused, or the body changed: told apart below
+            cursor = Cursor(io.BytesIO(data), self._fail, 0, offset)
+        cursor.peek()
+        item = self._item(cursor, index, (), self.max_item_bytes)
+        if item.offset != offset or item.length != length:  # the body changed under us
+            self._fail("not the item scanned there", offset)
+        return item
 
-    def _item(self, cursor: _Cursor, index: int, recognised: Container[str]) -> ListedItem:
-        start = cursor.position
+    def _item(
+        self, cursor: Cursor, index: int, recognised: Container[str], limit: int
+    ) -> ListedItem:
+        start = cursor.at
         if cursor.current() == _OPEN_BRACE:
-            data = cursor.likely_object()
-            if data is not None:
+            end = cursor.guess_object_end(limit)
+            if end is not None:
+                data = cursor.up_to(end)
                 digest = item_digest(data)
                 if digest in recognised:
-                    cursor.skip(len(data))
-                    return ListedItem(index, start, len(data), digest, RECOGNISED)
-                try:
-                    item = self._decoded(data, index, start, digest)
-                except ValueError:
-                    pass  # not the real end, or not JSON: the decoder below tells which
-                else:
-                    cursor.skip(len(data))
-                    return item
-        _value, length = cursor.decode_value(self._decoder)
-        data = cursor.take(length)
+                    cursor.at = end
+                    return ListedItem(index, start, end - start, digest, RECOGNISED)
+                if _shallow(data):
+                    try:
+                        text = data.decode()
+                        data = None  # not held while decoding: a large item costs less
+                        item = self._decoded(text, end - start, index, start, digest)
+                    except ValueError:
+                        pass  # a wrong guess, not JSON, or a refused number: the walk tells
+                    else:
+                        cursor.at = end
+                        return item
+                data = text = None
+        end, depth, item_id = cursor.walk(limit)
+        length = end - start
+        if length > limit:
+            cursor.at = end
+            reason = f"{length:,} bytes, larger than CREATIFY['SYNC_MAX_ITEM_BYTES'] ({limit:,})"
+            return ListedItem(index, start, length, "", Unreadable(reason, item_id))
+        data = cursor.up_to(end)
+        cursor.at = end
+        cursor.drop_before(end)  # so that a large item is held once while decoded
         digest = item_digest(data)
         if digest in recognised:
             return ListedItem(index, start, length, digest, RECOGNISED)
-        return self._decoded(data, index, start, digest)
+        if depth > MAX_ITEM_DEPTH:
+            reason = f"nested deeper than {MAX_ITEM_DEPTH} levels"
+            return ListedItem(index, start, length, digest, Unreadable(reason, item_id))
+        try:
+            text = data.decode()
+            data = None
+            return self._decoded(text, length, index, start, digest)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            self._fail(str(exc), start)
+        except ValueError as exc:
+            # A value the decoder refuses (an integer of more digits than Python converts)
+            # in what is otherwise JSON: this item's doing, not the body's.
+            value = Unreadable(_refusal(exc), self._id_despite_refusal(text, start))
+            return ListedItem(index, start, length, digest, value)
 
-    def _decoded(self, data: bytes, index: int, offset: int, digest: str) -> ListedItem:
-        """Raises ValueError unless ``data`` is one JSON value in UTF-8."""
+    def _decoded(self, text: str, length: int, index: int, offset: int, digest: str) -> ListedItem:
+        """Raises ValueError unless ``text`` is one JSON value that decodes."""
         self._saw_constant = False
-        text = data.decode()
-        # raw_decode, not decode: ``data`` has no whitespace around it to skip.
+        # raw_decode, not decode: the item has no whitespace around it to skip.
         value, end = self._decoder.raw_decode(text)
         if end != len(text):
-            raise ValueError("more than one JSON value")
+            raise json.JSONDecodeError("more than one JSON value", text, end)
         if self.needs_scrubbing:
-            return ListedItem(index, offset, len(data), digest, storable(value))
+            return ListedItem(index, offset, length, digest, storable(value))
         return ListedItem(
-            index, offset, len(data), digest, value, None if self._saw_constant else text
+            index, offset, length, digest, value, None if self._saw_constant else text
         )
+
+    def _id_despite_refusal(self, text: str, offset: int) -> str | None:
+        """The item's id, decoding it again with refused integers read as null; fails
+        if the item is not JSON after all."""
+
+        def integer(digits: str) -> int | None:
+            try:
+                return int(digits)
+            except ValueError:
+                return None
+
+        try:
+            value = json.loads(text, parse_int=integer, parse_constant=lambda _name: None)
+        except ValueError as exc:
+            self._fail(str(exc), offset)
+        found = value.get("id") if isinstance(value, dict) else None
+        return found if isinstance(found, str) else None
 
     def _fail(self, reason: str, offset: int) -> NoReturn:
         raise PayloadError(
@@ -160,94 +256,18 @@ class JsonArrayBody:
         )
 
 
-class _Cursor:
-    """A position in the body with the bytes around it; never more than an item plus
-    ``READ_BYTES`` in memory."""
+def _shallow(data: bytes | bytearray) -> bool:
+    """Whether the decoder may read ``data`` without recursing too deep: it has no more
+    brackets than MAX_ITEM_DEPTH, counting those in strings too."""
+    if data.find(b"[") < 0 and data.find(b"{", 1) < 0:
+        return True  # a flat object, the usual item: two memchr calls, no count
+    return data.count(b"{") + data.count(b"[") <= MAX_ITEM_DEPTH
 
-    def __init__(self, file: IO[bytes], fail) -> None:
-        self._file = file
-        self._fail = fail
-        file.seek(0)
-        self._data = b""
-        self._base = 0  # the body offset of self._data[0]
-        self._at = 0
-        self._eof = False
 
-    @property
-    def position(self) -> int:
-        return self._base + self._at
-
-    def _more(self) -> bool:
-        """Read on, keeping the bytes from the current position; False at the end."""
-        if self._eof:
-            return False
-        chunk = self._file.read(READ_BYTES)
-        if not chunk:
-            self._eof = True
-            return False
-        self._base += self._at
-        self._data = self._data[self._at :] + chunk
-        self._at = 0
-        return True
-
-    def peek(self) -> int | None:
-        """The next byte that is not whitespace (moving to it), or None at the end."""
-        while True:
-            self._at = _WHITESPACE.match(self._data, self._at).end()
-            if self._at < len(self._data):
-                return self._data[self._at]
-            if not self._more():
-                return None
-
-    def current(self) -> int | None:
-        return self._data[self._at] if self._at < len(self._data) else None
-
-    def skip(self, count: int) -> None:
-        self._at += count
-
-    def take(self, count: int) -> bytes:
-        data = self._data[self._at : self._at + count]
-        self._at += count
-        return data
-
-    def expect_end(self) -> None:
-        if self.peek() is not None:
-            self._fail("more after the closing ']'", self.position)
-
-    def likely_object(self) -> bytes | None:
-        """The bytes up to the first ``}`` that a ``,`` or ``]`` follows, if any."""
-        while True:
-            match = _LIKELY_OBJECT_END.search(self._data, self._at)
-            if match is not None:
-                return self._data[self._at : match.start() + 1]
-            if not self._more():
-                return None
-
-    def decode_value(self, decoder: json.JSONDecoder) -> tuple[Any, int]:
-        """Decode the value that starts here: the value and its length in bytes."""
-        window = FIRST_WINDOW_BYTES
-        while True:
-            stop = min(self._at + window, len(self._data))
-            data = self._data[self._at : stop]
-            complete = stop == len(self._data) and self._eof
-            try:
-                # An incremental decoder leaves a character cut by the window's end for later.
-                text = codecs.getincrementaldecoder("utf-8")().decode(data, final=complete)
-                value, end = decoder.raw_decode(text)
-            except UnicodeDecodeError as exc:
-                self._fail(f"not UTF-8: {exc.reason}", self.position)
-            except ValueError as exc:
-                if complete:
-                    self._fail(str(exc), self.position)
-            else:
-                # A number cut by the window's end would decode as a shorter number: the
-                # value is only whole if the array's next separator follows it.
-                if complete or text[end:].lstrip(" \t\n\r")[:1] in (",", "]"):
-                    length = end if data.isascii() else len(text[:end].encode())
-                    return value, length
-            if stop == len(self._data) and not self._more():
-                self._eof = True
-            window *= 2
+def _refusal(exc: ValueError) -> str:
+    if "integer string conversion" in str(exc):
+        return f"an integer of more than {sys.get_int_max_str_digits():,} digits"
+    return f"a value the JSON decoder refuses ({excerpt(str(exc), 100)})"
 
 
 # JSON escapes that decode to text PostgreSQL refuses: NUL, and UTF-16 surrogates (a lone

@@ -29,7 +29,7 @@ from .bulk import FlowRow, FlowWriter, InsertConflict, storage_key, stored_diges
 from .client import MAX_IDS_PER_REQUEST, CreatifyClient, chunked, normalize_ids
 from .conf import creatify_settings
 from .exceptions import PayloadError
-from .listing import RECOGNISED, JsonArrayBody, ListedItem
+from .listing import RECOGNISED, JsonArrayBody, ListedItem, Unreadable
 from .models import AuroraFlow
 from .payloads import FieldRejected, ParsedFlow, SkippedItem, create_body, parse_flow, parse_flows
 from .signals import aurora_status_changed
@@ -204,9 +204,11 @@ def apply_listings(
                 seen.add(by_digest[item.digest])
                 result.unchanged += 1
                 continue
-            if kept_bytes + item.length <= KEEP_DECODED_BYTES:
+            # An unreadable item is kept as its reason, whatever its length.
+            size = 0 if isinstance(item.value, Unreadable) else item.length
+            if kept_bytes + size <= KEEP_DECODED_BYTES:
                 kept.append(item)
-                kept_bytes += item.length
+                kept_bytes += size
             else:
                 positions.extend((item.index, item.offset, item.length))
         noted.append((listing, positions))
@@ -311,6 +313,12 @@ def _parse_listed(items: Iterable[ListedItem]) -> tuple[list[ParsedFlow], list[_
     flows: list[ParsedFlow] = []
     unreadable: list[_Unreadable] = []
     for item in items:
+        if isinstance(item.value, Unreadable):
+            # Its id, when known, keeps the job from being taken for missing.
+            known = {"id": item.value.id} if item.value.id else None
+            skipped = SkippedItem.of(item.index, known, item.value.reason)
+            unreadable.append(_Unreadable(known, skipped))
+            continue
         try:
             flows.append(parse_flow(item.value, raw_text=item.text, digest=item.digest))
         except FieldRejected as exc:

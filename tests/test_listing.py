@@ -8,13 +8,14 @@ straddles a read.
 
 import io
 import json
+import re
 from contextlib import contextmanager
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from django_creatify import listing
+from django_creatify import cursor, listing
 from django_creatify.exceptions import PayloadError
 from django_creatify.listing import RECOGNISED, JsonArrayBody, item_digest
 
@@ -22,8 +23,8 @@ from django_creatify.listing import RECOGNISED, JsonArrayBody, item_digest
 @contextmanager
 def reading_tiny_pieces():
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(listing, "READ_BYTES", 7)
-        patch.setattr(listing, "FIRST_WINDOW_BYTES", 5)
+        patch.setattr(cursor, "READ_BYTES", 7)
+        patch.setattr(cursor, "TRIM_BYTES", 5)
         yield
 
 
@@ -128,3 +129,202 @@ def test_every_truncation_is_refused_even_when_each_whole_item_is_known(tiny_rea
     for cut in range(len(data)):
         with pytest.raises(PayloadError):
             scanned(data[:cut], recognised=known)
+
+
+# -- one bad item is skipped, never the listing ------------------------------------------
+
+JOB_ID = "0b7c1a52-93f4-4d4e-9a51-3c1f0e2d5a61"
+LIMIT = 8192
+DEEP = 2000
+
+
+def bad_items() -> dict[str, tuple[bytes, str]]:
+    """Whole JSON the decoder must not read, each with the reason it is skipped for."""
+    head = b'{"id": "' + JOB_ID.encode() + b'", '
+    return {
+        "long-integer": (head + b'"credits_used": ' + b"7" * 5000 + b"}", "4,300 digits"),
+        "deep": (head + b'"x": ' + b"[" * DEEP + b"]" * DEEP + b"}", "deeper than 64 levels"),
+        "too-large": (
+            head + b'"name": "' + b"a" * LIMIT + b'"}',
+            "larger than CREATIFY['SYNC_MAX_ITEM_BYTES'] (8,192)",
+        ),
+    }
+
+
+def scanned_with_limit(data: bytes, limit: int = LIMIT) -> list:
+    body = JsonArrayBody(io.BytesIO(data), source="/api/aurora/", max_item_bytes=limit)
+    return list(body.scan())
+
+
+@pytest.mark.parametrize("reads", ["whole", "tiny"])
+@pytest.mark.parametrize("kind", ["long-integer", "deep", "too-large"])
+def test_an_item_the_decoder_must_not_read_is_skipped_with_its_reason(kind, reads):
+    bad, reason = bad_items()[kind]
+    before, after = json.dumps({"id": "first"}).encode(), json.dumps([{"n": 2}]).encode()
+    data = b"[" + before + b", " + bad + b" ,\n" + after + b"]"
+    if reads == "tiny":
+        with reading_tiny_pieces():
+            found = scanned_with_limit(data)
+    else:
+        found = scanned_with_limit(data)
+
+    assert [item.value for item in (found[0], found[2])] == [{"id": "first"}, [{"n": 2}]]
+    skipped = found[1]
+    assert isinstance(skipped.value, listing.Unreadable)
+    assert reason in skipped.value.reason
+    assert skipped.value.id == JOB_ID
+    assert (skipped.offset, skipped.length) == (data.index(bad), len(bad))
+
+
+def test_limits_are_inclusive():
+    deepest = b"[" * listing.MAX_ITEM_DEPTH + b"]" * listing.MAX_ITEM_DEPTH
+    largest = json.dumps({"name": "a" * (LIMIT - 12)}).encode()
+    assert len(largest) == LIMIT
+    found = scanned_with_limit(b"[" + deepest + b"," + largest + b"]")
+    assert [type(item.value) for item in found] == [list, dict]
+    found = scanned_with_limit(b"[[" + deepest + b"]," + largest + b"]", limit=LIMIT - 1)
+    assert [type(item.value) for item in found] == [listing.Unreadable] * 2
+
+
+def test_the_id_of_a_skipped_item_is_its_own_not_a_nested_one():
+    nested = b'{"job": {"id": "not-mine"}, "x": ' + b"[" * DEEP + b"]" * DEEP + b"}"
+    string_id = b'{"x": "\\"id\\": \\"nope\\"", "id" : "mine", "y": ' + b"[" * DEEP + b"]" * DEEP
+    (first, second) = scanned_with_limit(b"[" + nested + b"," + string_id + b"}]")
+    assert (first.value.id, second.value.id) == (None, "mine")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"[]junk",
+        b'[{"id": 1}, {"id": 2}',
+        b'[{"name": "' + b"a" * 10_000 + b'"}',  # truncated inside an item too large to keep
+        b'[{"name": "' + b"a" * 10_000 + b'"} {"id": 2}]',
+        b'[{"x": ' + b"[" * DEEP + b"}" * DEEP + b"}]",  # deep, and brackets that do not pair
+        b'[{"x": ' + b"[" * DEEP + b"]" * DEEP + b"}, ]",
+        b'[{"n": ' + b"7" * 5000 + b"} junk]",
+        b'[{"n": ' + b"7" * 5000 + b", }]",  # a long integer, in an item that is not JSON
+    ],
+    ids=[
+        "junk",
+        "truncated",
+        "truncated-large",
+        "comma-large",
+        "unpaired",
+        "trailing-comma",
+        "junk-after-integer",
+        "not-json-integer",
+    ],
+)
+def test_a_malformed_body_still_fails_whole_around_items_that_are_skipped(tiny_reads, data):
+    with pytest.raises(PayloadError, match="not valid JSON"):
+        scanned_with_limit(data)
+
+
+def test_an_item_too_large_is_skipped_without_being_held(monkeypatch):
+    import tracemalloc
+
+    huge = b'{"id": "' + JOB_ID.encode() + b'", "name": "' + b"a" * (8 << 20) + b'"}'
+    data = b"[" + huge + b"]"
+    tracemalloc.start()
+    try:
+        (item,) = scanned_with_limit(data, limit=64 * 1024)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (item.value.id, item.length) == (JOB_ID, len(huge))
+    assert peak < 1 << 20, f"skipping an 8 MB item peaked at {peak:,} B"
+
+
+bad_pieces = st.sampled_from(list(bad_items().values())).map(lambda pair: pair[0])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(items.map(lambda item: json.dumps(item).encode()) | bad_pieces, max_size=6))
+def test_every_item_is_decoded_or_skipped_and_read_again_alike(pieces):
+    data = b"[" + b", ".join(pieces) + b"]"
+    with reading_tiny_pieces():
+        found = scanned_with_limit(data)
+    body = JsonArrayBody(io.BytesIO(data), source="test", max_item_bytes=LIMIT)
+    assert len(found) == len(pieces)
+    for piece, item in zip(pieces, found, strict=True):
+        unreadable = piece in [bad for bad, _reason in bad_items().values()]
+        assert isinstance(item.value, listing.Unreadable) == unreadable
+        if not unreadable:
+            assert item.value == json.loads(piece)
+        assert data[item.offset : item.offset + item.length] == piece
+        assert body.read(item.offset, item.length).value == item.value
+
+
+# -- cost linear in an item's size -----------------------------------------------------
+
+
+class Tally:
+    """The scanner's work, whatever the clock: the bytes each of its searches spanned plus
+    one per search (a step of the walk may span none), and the bytes decoded."""
+
+    def __init__(self, patch: pytest.MonkeyPatch) -> None:
+        self.examined = 0
+        for name in dir(cursor):
+            pattern = getattr(cursor, name)
+            if isinstance(pattern, re.Pattern):
+                patch.setattr(cursor, name, _CountedPattern(pattern, self))
+        string_stop = cursor._string_stop
+
+        def counted_string_stop(data, index):
+            stop = string_stop(data, index)
+            self.examined += 1 + stop - index
+            return stop
+
+        patch.setattr(cursor, "_string_stop", counted_string_stop)
+        decoded = JsonArrayBody._decoded
+
+        def counted_decoded(body, text, *args):
+            self.examined += len(text)
+            return decoded(body, text, *args)
+
+        patch.setattr(JsonArrayBody, "_decoded", counted_decoded)
+
+
+class _CountedPattern:
+    def __init__(self, pattern: re.Pattern, tally: Tally) -> None:
+        self._pattern, self._tally = pattern, tally
+
+    def search(self, data, pos=0):
+        found = self._pattern.search(data, pos)
+        self._tally.examined += 1 + (found.end() if found else len(data)) - pos
+        return found
+
+    def match(self, data, pos=0):
+        found = self._pattern.match(data, pos)
+        self._tally.examined += 1 + (found.end() - pos if found else 0)
+        return found
+
+
+MB = 1 << 20
+SHAPES = {
+    # One long string: the object's end is guessed, searched for across 16 or 64 reads.
+    "string": lambda size: b'{"id": "j", "name": "' + b"a" * size + b'"}',
+    # A brace in a string makes the guess wrong, escapes send the walk to the regex.
+    "escapes": lambda size: b'{"name": "}, ' + b"x\\n" * (size // 3) + b'"}',
+    # Many brackets: walked token by token, then decoded.
+    "tokens": lambda size: b'{"a": [' + b",".join([b"[1]"] * (size // 4)) + b"]}",
+}
+
+
+@pytest.mark.parametrize("limit", [16 * MB, 256 * 1024], ids=["decoded", "skipped"])
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_the_cost_of_an_item_grows_with_its_size_not_its_square(shape, limit):
+    def work(size: int) -> int:
+        data = b'[{"id": "before"}, ' + SHAPES[shape](size) + b', {"id": "after"}]'
+        with pytest.MonkeyPatch.context() as patch:
+            tally = Tally(patch)
+            found = scanned_with_limit(data, limit)
+        assert [found[0].value, found[2].value] == [{"id": "before"}, {"id": "after"}]
+        assert isinstance(found[1].value, listing.Unreadable) == (limit < size)
+        return tally.examined
+
+    one, four = work(MB), work(4 * MB)
+    # Linear with a constant part (the search for a guessed end stops at the limit): at
+    # most 4 times; the square would be 16.
+    assert one >= MB and 2.5 < four / one < 4.5, f"work {one:,} for 1 MB, {four:,} for 4 MB"

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 
-from django_creatify import client as client_module
+from django_creatify import spool as spool_module
 from django_creatify import sync as sync_module
 from django_creatify.client import CreatifyClient
 from django_creatify.listing import JsonArrayBody
@@ -144,7 +144,7 @@ def big_listing(creatify_sandbox, monkeypatch) -> tuple[bytes, int]:
     _, materialised = traced_peak(lambda: json.loads(body))
     # Spool to disk past 64 kB instead of 8 MB, and keep 64 kB of decoded items instead of
     # 16 MB, as a listing of 100,000 jobs would.
-    monkeypatch.setattr(client_module, "SPOOL_MEMORY_BYTES", 64 * 1024)
+    monkeypatch.setattr(spool_module, "SPOOL_MEMORY_BYTES", 64 * 1024)
     monkeypatch.setattr(sync_module, "KEEP_DECODED_BYTES", 64 * 1024)
     creatify_sandbox.inject(Fault.body(200, body))
     return body, materialised
@@ -205,9 +205,9 @@ def test_an_unchanged_resync_decodes_no_item(creatify_sandbox, monkeypatch):
     decoded: list[int] = []
     original = JsonArrayBody._decoded
 
-    def counting(self, data, index, offset, digest):
+    def counting(self, text, length, index, offset, digest):
         decoded.append(offset)
-        return original(self, data, index, offset, digest)
+        return original(self, text, length, index, offset, digest)
 
     monkeypatch.setattr(JsonArrayBody, "_decoded", counting)
     assert sync_aurora_flows().unchanged == 120

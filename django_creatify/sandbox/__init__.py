@@ -74,7 +74,9 @@ Control endpoints (no credentials; JSON in and out; trailing slash optional)
                                    ``{"kind": "latency", "seconds": 1.5}``, ``{"kind":
                                    "truncate"}``, ``{"kind": "drop"}``, ``{"kind":
                                    "wrong_types"}``, ``{"kind": "body", "code": 200,
-                                   "body": "{}"}``; each may add ``method`` and
+                                   "body": "{}"}``, ``{"kind": "endless", "seconds":
+                                   0.01}``, ``{"kind": "slow", "seconds": 0.05,
+                                   "chunk_bytes": 64}``; each may add ``method`` and
                                    ``path_prefix``
 ``GET|DELETE /_sandbox/faults``    list or clear queued faults
 ``POST /_sandbox/outcomes``        ``{"outcomes": ["failed"]}`` for the next created jobs
@@ -83,6 +85,18 @@ Control endpoints (no credentials; JSON in and out; trailing slash optional)
 ``POST /_sandbox/reset``           back to the initial seeded state
 
 Control calls are not logged in ``requests`` and never hit faults.
+
+Faults
+------
+Each request the fault matches (default: any ``/api/`` path) takes the next queued one:
+``Fault.status(code, retry_after=..., body=...)`` an error answer as Creatify's load
+balancer or API sends it; ``Fault.latency(s)`` the real answer, ``s`` seconds late;
+``Fault.truncate()`` the real answer cut to half its body; ``Fault.drop()`` the connection
+closed without a byte; ``Fault.wrong_types()`` a list whose items break the schema one way
+each; ``Fault.body(status, raw)`` exactly these bytes; ``Fault.endless(pause=0)`` a 200
+list that never ends (``[`` then items, 64 kB at a time, ``pause`` seconds apart, until
+the client hangs up); ``Fault.slow(seconds, chunk_bytes=64)`` the real answer dripped
+``chunk_bytes`` at a time, ``seconds`` apart. The last three send no Content-Length.
 """
 
 from .app import Sandbox

@@ -9,7 +9,7 @@ import re
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,15 +18,15 @@ from .clock import Clock, to_timestamp
 from .control import PREFIX as CONTROL_PREFIX
 from .control import handle_control
 from .faults import (
-    BODY,
     DROP,
     LATENCY,
-    STATUS,
+    SLOW,
+    STREAMED,
     TRUNCATE,
-    WRONG_TYPES,
     Fault,
     FaultQueue,
-    wrong_type_items,
+    fault_response,
+    streamed_body,
 )
 from .media import serve_editor, serve_media
 from .messages import RecordedRequest, Request, Response, detail, html_response, json_response
@@ -129,7 +129,7 @@ class Sandbox:
         request = Request.from_environ(environ)
         if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
             response = self._guard(environ, handle_control, self, request)
-            return _send(start_response, request, response)
+            return _send(start_response, request, response, None)
         recorded = RecordedRequest.of(request)
         with self._lock:
             self._requests.append(recorded)
@@ -139,13 +139,12 @@ class Sandbox:
             raise ConnectionAbortedError("sandbox fault: drop")
         if fault is not None and fault.kind == LATENCY:
             time.sleep(fault.seconds)
-        if fault is None or fault.kind in (LATENCY, TRUNCATE):
+        if fault is None or fault.kind in (LATENCY, TRUNCATE, SLOW):
             response = self._guard(environ, self._route, request)
         else:
-            response = _fault_response(fault, request)
+            response = fault_response(fault, request)
         recorded.status = response.status
-        truncate = fault is not None and fault.kind == TRUNCATE
-        return _send(start_response, request, response, truncate=truncate)
+        return _send(start_response, request, response, fault)
 
     def _route(self, request: Request) -> Response:
         path = request.path
@@ -355,43 +354,13 @@ class Sandbox:
         return self.next_outcomes.pop(0) if self.next_outcomes else None
 
 
-def _fault_response(fault: Fault, request: Request) -> Response:
-    if fault.kind == WRONG_TYPES:
-        return json_response(200, wrong_type_items(request.base))
-    if fault.kind == BODY:
-        return Response(fault.code, fault.raw or b"", fault.content_type)
-    assert fault.kind == STATUS
-    headers = [("Retry-After", fault.retry_after)] if fault.retry_after is not None else []
-    if fault.raw is not None:
-        return Response(fault.code, fault.raw, fault.content_type, headers)
-    if fault.code == 429:
-        wait = f" Expected available in {fault.retry_after} seconds." if fault.retry_after else ""
-        return detail(429, f"Request was throttled.{wait}", headers)
-    if fault.code in (502, 503, 504):
-        # What a load balancer in front of the API sends: HTML, not JSON.
-        title = Response(fault.code).status_line
-        page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>"
-        response = html_response(fault.code, page)
-        response.headers = headers
-        return response
-    if fault.code == 500:
-        response = html_response(500, "<h1>Server Error (500)</h1>")
-        response.headers = headers
-        return response
-    return detail(fault.code, Response(fault.code).status_line.split(" ", 1)[1], headers)
-
-
 def _send(
-    start_response: StartResponse, request: Request, response: Response, *, truncate: bool = False
+    start_response: StartResponse, request: Request, response: Response, fault: Fault | None
 ) -> Iterable[bytes]:
-    if truncate:
+    if fault is not None and fault.kind in STREAMED:
         # No Content-Length and a generator body: wsgiref then ends the body by closing
-        # the connection, so the client cannot tell it got half.
+        # the connection, so the client cannot tell how much it should have got.
         start_response(response.status_line, response.header_list(with_length=False))
-        return _once(response.body[: len(response.body) // 2])
+        return streamed_body(fault, response.body)
     start_response(response.status_line, response.header_list())
     return [b""] if request.method == "HEAD" else [response.body]
-
-
-def _once(data: bytes) -> Iterator[bytes]:
-    yield data

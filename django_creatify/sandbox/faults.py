@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
-STATUS, LATENCY, TRUNCATE, DROP, WRONG_TYPES, BODY = (
+from .messages import Request, Response, detail, html_response, json_response
+
+STATUS, LATENCY, TRUNCATE, DROP, WRONG_TYPES, BODY, ENDLESS, SLOW = (
     "status",
     "latency",
     "truncate",
     "drop",
     "wrong_types",
     "body",
+    "endless",
+    "slow",
 )
-KINDS = (STATUS, LATENCY, TRUNCATE, DROP, WRONG_TYPES, BODY)
+KINDS = (STATUS, LATENCY, TRUNCATE, DROP, WRONG_TYPES, BODY, ENDLESS, SLOW)
+# Faults whose body is sent piece by piece, without a Content-Length.
+STREAMED = (TRUNCATE, ENDLESS, SLOW)
+ENDLESS_PIECE_BYTES = 64 * 1024
 # Faults with no path_prefix hit the API only, so pages that embed media keep working.
 DEFAULT_PREFIX = "/api/"
 
@@ -32,6 +41,7 @@ class Fault:
     seconds: float = 0.0
     raw: bytes | None = None
     content_type: str = "application/json"
+    chunk_bytes: int = 0
 
     @classmethod
     def status(
@@ -66,6 +76,20 @@ class Fault:
         return cls(WRONG_TYPES)
 
     @classmethod
+    def endless(cls, pause: float = 0.0) -> Fault:
+        """A 200 list that never ends: ``[`` then job items, 64 kB at a time with ``pause``
+        seconds between pieces, until the client hangs up."""
+        return cls(ENDLESS, seconds=float(pause), chunk_bytes=ENDLESS_PIECE_BYTES)
+
+    @classmethod
+    def slow(cls, seconds: float, chunk_bytes: int = 64) -> Fault:
+        """The real response, its body dripped ``chunk_bytes`` at a time with ``seconds``
+        between pieces (the first piece is sent at once)."""
+        if chunk_bytes < 1:
+            raise ValueError("chunk_bytes must be at least 1")
+        return cls(SLOW, seconds=float(seconds), chunk_bytes=int(chunk_bytes))
+
+    @classmethod
     def body(cls, status: int, raw: bytes | str, content_type: str = "application/json") -> Fault:
         """Any status with exactly these bytes, e.g. an object where a list belongs."""
         data = raw.encode() if isinstance(raw, str) else bytes(raw)
@@ -77,8 +101,10 @@ class Fault:
             spec["code"] = self.code
         if self.retry_after is not None:
             spec["retry_after"] = self.retry_after
-        if self.kind == LATENCY:
+        if self.kind in (LATENCY, ENDLESS, SLOW):
             spec["seconds"] = self.seconds
+        if self.kind == SLOW:
+            spec["chunk_bytes"] = self.chunk_bytes
         if self.raw is not None:
             spec["body"] = self.raw.decode("utf-8", "replace")
             spec["content_type"] = self.content_type
@@ -104,6 +130,10 @@ class Fault:
             return cls.drop()
         if kind == WRONG_TYPES:
             return cls.wrong_types()
+        if kind == ENDLESS:
+            return cls.endless(float(spec.get("seconds", 0)))
+        if kind == SLOW:
+            return cls.slow(float(spec.get("seconds", 0)), _int(spec.get("chunk_bytes", 64)))
         if kind == BODY:
             body = spec.get("body", "")
             raw = body if isinstance(body, str) else json.dumps(body)
@@ -202,6 +232,56 @@ def wrong_type_items(base: str) -> list[Any]:
         "not an object",
         no_id,
     ]
+
+
+def fault_response(fault: Fault, request: Request) -> Response:
+    """What a fault answers instead of the API (not for latency, truncate and slow, which
+    change the real answer's timing or body)."""
+    if fault.kind == WRONG_TYPES:
+        return json_response(200, wrong_type_items(request.base))
+    if fault.kind == BODY:
+        return Response(fault.code, fault.raw or b"", fault.content_type)
+    if fault.kind == ENDLESS:
+        return Response(200)  # the body is streamed_body()'s
+    assert fault.kind == STATUS
+    headers = [("Retry-After", fault.retry_after)] if fault.retry_after is not None else []
+    if fault.raw is not None:
+        return Response(fault.code, fault.raw, fault.content_type, headers)
+    if fault.code == 429:
+        wait = f" Expected available in {fault.retry_after} seconds." if fault.retry_after else ""
+        return detail(429, f"Request was throttled.{wait}", headers)
+    if fault.code in (502, 503, 504):
+        # What a load balancer in front of the API sends: HTML, not JSON.
+        title = Response(fault.code).status_line
+        page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>"
+        response = html_response(fault.code, page)
+        response.headers = headers
+        return response
+    if fault.code == 500:
+        response = html_response(500, "<h1>Server Error (500)</h1>")
+        response.headers = headers
+        return response
+    return detail(fault.code, Response(fault.code).status_line.split(" ", 1)[1], headers)
+
+
+def streamed_body(fault: Fault, body: bytes) -> Iterator[bytes]:
+    """The body of a STREAMED fault, piece by piece; a generator, so it stops when the
+    client hangs up (wsgiref's next write fails)."""
+    if fault.kind == TRUNCATE:
+        yield body[: len(body) // 2]
+    elif fault.kind == SLOW:
+        for start in range(0, len(body), fault.chunk_bytes):
+            if start:
+                time.sleep(fault.seconds)
+            yield body[start : start + fault.chunk_bytes]
+    else:
+        yield b"["
+        item = json.dumps({"id": str(uuid.UUID(int=0xE7D1E55, version=4)), "status": "done"})
+        piece = ((item + ",") * (fault.chunk_bytes // (len(item) + 1))).encode()
+        while True:
+            yield piece
+            if fault.seconds:
+                time.sleep(fault.seconds)
 
 
 def _encode(body: Any) -> tuple[bytes, str]:
