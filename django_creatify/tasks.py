@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 from celery import group, shared_task
 from celery.result import AsyncResult, EagerResult
 
-from . import locks, retention, sync
+from . import hint_store, hints, locks, retention, sync
 from .client import MAX_IDS_PER_REQUEST, CreatifyClient, chunked, normalize_ids
 from .conf import creatify_settings
 from .exceptions import CreatifyError, RateLimitedError, ServerError, TransportError
@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 TRANSIENT_ERRORS = (TransportError, RateLimitedError, ServerError)
 FULL_SYNC_LEASE = "django_creatify.sync_aurora_flows"
 REFRESH_MARK_PREFIX = "django_creatify.refresh_aurora_flow:"
+HINT_DRAIN_LEASE = hint_store.DRAIN_LEASE
 
 # Expected failures: the worker records them without a traceback; we log them ourselves.
 task_options: dict[str, Any] = {"bind": True, "throws": (CreatifyError,)}
@@ -53,7 +54,12 @@ def sync_aurora_flows(self, ids: list[str] | None = None, ordering: str | None =
 
 @shared_task(**task_options)
 def refresh_active_aurora_flows(self) -> dict:
-    """Fan the unfinished jobs out as one ``refresh_aurora_flows`` task per 100 ids."""
+    """Fan the unfinished jobs out as one ``refresh_aurora_flows`` task per 100 ids.
+
+    Also asks for a drain of pending webhook hints, so that none waits for another webhook.
+    """
+    if hints.has_pending():
+        request_hint_drain()
     ids = sync.active_flow_ids()
     chunks = list(chunked(ids, MAX_IDS_PER_REQUEST))
     if not chunks:
@@ -76,6 +82,29 @@ def refresh_aurora_flow(self, flow_id: str, coalesce_mark: str | None = None) ->
         # Cleared on start, not on finish: a change after this point needs a new fetch.
         locks.release(_refresh_mark(flow_id), coalesce_mark)
     return _run(self, ids=[flow_id])
+
+
+@shared_task(**task_options)
+def process_webhook_hints(self, lease: str | None = None) -> dict:
+    """Re-read the jobs of the pending webhook events, 100 ids a GET (:mod:`.hints`).
+
+    Queue it with :func:`request_hint_drain`. ``lease``: the drain lease to give back on
+    start, since hints arriving from then on are not in this run and need the next one.
+    A transient failure leaves the events pending, with the error, and retries through
+    the broker; any other failure, or one after the last retry, marks them failed. It
+    does not raise for a Creatify failure: the events record it.
+    """
+    if lease is not None:
+        locks.release(HINT_DRAIN_LEASE, lease)
+    inline = _runs_inline(self)
+    max_retries = int(creatify_settings.TASK_MAX_RETRIES)
+    retrying = () if inline or self.request.retries >= max_retries else TRANSIENT_ERRORS
+    with CreatifyClient(max_retries=None if inline else 0) as client:
+        drained = hints.drain_pending(client=client, keep_pending_on=retrying)
+    if drained.error is not None and isinstance(drained.error, retrying):
+        countdown = retry_countdown(drained.error, self.request.retries)
+        raise self.retry(exc=drained.error, countdown=countdown, max_retries=max_retries)
+    return drained.as_dict()
 
 
 @shared_task
@@ -101,6 +130,33 @@ def request_refresh(flow_id: str) -> AsyncResult | None:
         return refresh_aurora_flow.apply_async(args=[flow_id], kwargs={"coalesce_mark": mark})
     except BaseException:
         locks.release(name, mark)
+        raise
+
+
+def request_hint_drain() -> AsyncResult | None:
+    """Queue ``process_webhook_hints`` unless a run is already waiting; ``None`` if so.
+
+    A run is queued ``WEBHOOK_BATCH_INTERVAL`` seconds ahead, under a lease held for as
+    long: hints arriving meanwhile join that run, so at most one drain message waits at
+    a time and N hints cost ceil(N / 100) GETs per interval. When Celery runs tasks
+    inline the run happens now and keeps the lease until it expires: hints arriving
+    within the interval stay pending for the next drain (a later webhook's, the active
+    refresh's, or ``creatify_webhooks --process-pending``). 0 disables the batching.
+    Call it after your transaction commits (``transaction.on_commit``).
+    """
+    if hint_store.drain_requested():
+        return None  # the common case under a flood: one indexed read
+    interval = max(0.0, float(creatify_settings.WEBHOOK_BATCH_INTERVAL))
+    holder = locks.acquire(HINT_DRAIN_LEASE, interval)
+    if holder is None:
+        return None
+    inline = bool(process_webhook_hints.app.conf.task_always_eager)
+    try:
+        return process_webhook_hints.apply_async(
+            kwargs={"lease": None if inline else holder}, countdown=interval
+        )
+    except BaseException:
+        locks.release(HINT_DRAIN_LEASE, holder)
         raise
 
 
