@@ -22,16 +22,18 @@ from .models import Lease, WebhookEvent
 #: The lease held while a drain of the pending hints is queued (``tasks.request_hint_drain``).
 DRAIN_LEASE = "django_creatify.webhook_hints"
 PENDING = WebhookEvent.Outcome.PENDING
+#: The partial index of pending events' pks (see ``WebhookEvent.Meta``).
+PENDING_INDEX = next(index.name for index in WebhookEvent._meta.indexes if index.condition)
 
 
 def record_hint(flow_id: uuid.UUID, payload: dict, remote_addr: str | None) -> bool:
     """Note that job ``flow_id`` may have changed; ``False`` if the backlog is full.
 
     ``payload`` must already be storable (the receiver sanitises it). A job with a pending
-    event costs one UPDATE and no new row. Another job costs one INSERT of a pending
-    event, made only while fewer than ``WEBHOOK_MAX_PENDING`` events are pending; if a
-    concurrent request made the job's pending event first, the INSERT raises that
-    event's count instead (an upsert on the partial unique index).
+    event costs one UPDATE that raises its count, and no new row. Another job costs one
+    INSERT more, of a pending event, made only while fewer than ``WEBHOOK_MAX_PENDING``
+    events are pending; if a concurrent request made the job's pending event meanwhile,
+    the INSERT raises that event's count instead (an upsert on the partial unique index).
     """
     connection = connections[router.db_for_write(WebhookEvent)]
     bump, insert = _record_statements(connection.alias)
@@ -77,11 +79,16 @@ def _record_statements(alias: str) -> tuple[str, str]:
     constant["error"] = "''"
     names = ", ".join(column[name] for name in (*written, *constant))
     values = ", ".join(["%s"] * len(written) + list(constant.values()))
+    # SQLite, without statistics, prefers the (outcome, received_at) index and scans every
+    # pending row for the smallest pk; the partial index has it first.
+    oldest_pending = ""
+    if connections[alias].vendor == "sqlite":
+        oldest_pending = f" INDEXED BY {quote(PENDING_INDEX)}"
     # Pending events lie between the oldest pending pk and the newest pk: when that span is
     # short of the limit, the exact count (up to the limit) is not needed.
     room = (
         f"CASE WHEN (SELECT MAX({pk}) FROM {table}) "
-        f"- (SELECT MIN({pk}) FROM {table} WHERE {pending}) < %s THEN TRUE "
+        f"- (SELECT MIN({pk}) FROM {table}{oldest_pending} WHERE {pending}) < %s THEN TRUE "
         f"ELSE (SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {pending} LIMIT %s) "
         f"AS waiting) < %s END"
     )

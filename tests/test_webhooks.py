@@ -326,6 +326,20 @@ def test_past_the_pending_limit_new_jobs_get_503_and_nothing_is_stored(
 
 
 @pytest.mark.django_db
+def test_the_pending_limit_counts_pending_events_not_rows(deliver, queued_tasks, lease_clock):
+    first = str(uuid.uuid4())
+    with webhook_settings(WEBHOOK_MAX_PENDING=5):
+        deliver(SECRET, {"id": first})
+        # Many events since then, none pending: the pks span more than the limit.
+        WebhookEvent.objects.bulk_create(
+            [WebhookEvent(flow_id=uuid.uuid4(), outcome=Outcome.UNKNOWN) for _ in range(20)]
+        )
+        later = [deliver(SECRET, {"id": str(uuid.uuid4())}).status_code for _ in range(5)]
+    assert later == [200, 200, 200, 200, 503]
+    assert WebhookEvent.objects.filter(outcome=Outcome.PENDING).count() == 5
+
+
+@pytest.mark.django_db
 def test_refused_requests_are_stored_up_to_an_hourly_cap_then_only_counted(
     queued_tasks, monkeypatch, caplog
 ):
