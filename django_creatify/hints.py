@@ -4,9 +4,9 @@ A webhook proves nothing (Creatify does not sign them), so the receiver only rec
 that a job may have changed; the job is re-read later through the authenticated API,
 together with every other hinted job, 100 ids a GET. An event's life:
 
-- ``hint_store.record_hint`` (the receiver): a job with a pending event gets that event's ``hints``
-  raised; any other job gets a new ``pending`` event, unless ``WEBHOOK_MAX_PENDING``
-  events are pending already, in which case nothing is stored.
+- ``hint_store.record_hint`` (the receiver): a job with a pending event gets that
+  event's ``hints`` raised; any other job gets a new ``pending`` event, unless
+  ``WEBHOOK_MAX_PENDING`` events are pending already, in which case nothing is stored.
 - ``drain_pending`` (the ``process_webhook_hints`` task, ``creatify_webhooks
   --process-pending``): takes the pending events that exist when it starts, in chunks,
   re-reads their jobs with ``sync.sync_aurora_flows(ids=...)`` and marks each event
@@ -46,12 +46,6 @@ def pending_events() -> QuerySet[WebhookEvent]:
 
 def has_pending() -> bool:
     return pending_events().exists()
-
-
-def backlog_full() -> bool:
-    """Whether ``WEBHOOK_MAX_PENDING`` events are pending (a count that stops there)."""
-    limit = int(creatify_settings.WEBHOOK_MAX_PENDING)
-    return pending_events().order_by()[:limit].count() >= limit
 
 
 @dataclass

@@ -2,9 +2,10 @@
 
 Creatify does not sign webhooks, so a request proves nothing beyond knowing the secret
 path. The receiver only records that the job may have changed (one pending event per
-job: :func:`hint_store.record_hint`) and asks for a drain (:func:`tasks.request_hint_drain`); the
-job is then re-read through the authenticated API together with the other hinted jobs,
-100 ids a GET, and the database changes only from what the API says. So webhooks cannot
+job: :func:`hint_store.record_hint`) and asks for a drain
+(:func:`tasks.request_hint_drain`); the job is then re-read through the authenticated
+API together with the other hinted jobs, 100 ids a GET, and the database changes only
+from what the API says. So webhooks cannot
 amplify: whatever ids they name, N hints cost at most ceil(N / 100) GETs per
 ``WEBHOOK_BATCH_INTERVAL``, one drain message and no row per repeated hint.
 
@@ -18,7 +19,7 @@ Answers, whatever the body:
 - 413 for a body over ``WEBHOOK_MAX_BODY_BYTES`` (declared or read; never read past it),
   415 for a content type other than ``application/json``, 400 for anything else that is
   not a JSON object with a UUID ``id``: a bad ``Content-Length``, bytes that are not
-  UTF-8 JSON, nesting too deep to decode. Never a 5xx.
+  UTF-8 JSON, nesting too deep to decode. Nothing a request contains leads to a 5xx.
 
 Only a bounded, sanitised copy of the documented keys is stored (:func:`stored_payload`),
 never the body's own structure. A refused request is stored (an excerpt of its body) up
@@ -64,6 +65,8 @@ REJECTED_STORED_PER_HOUR = 1000
 #: not as an int: Python refuses to convert very long ones at all.
 MAX_INT_DIGITS = 20
 READ_BYTES = 64 * 1024
+#: Larger declared lengths are not converted, only refused.
+MAX_DECLARED = 10**18
 
 
 def secret_matches(candidate: str) -> bool:
@@ -120,7 +123,8 @@ def read_hint(request: HttpRequest) -> tuple[uuid.UUID, dict[str, Any]]:
     limit = int(creatify_settings.WEBHOOK_MAX_BODY_BYTES)
     declared = _declared_length(request)
     if declared is not None and declared > limit:
-        raise Rejected(413, f"body of {declared} bytes is over the {limit}-byte limit")
+        shown = declared if declared < MAX_DECLARED else f"over {MAX_DECLARED}"
+        raise Rejected(413, f"body of {shown} bytes is over the {limit}-byte limit")
     body = _read_body(request, limit + 1)
     if len(body) > limit:
         raise Rejected(413, f"body is over the {limit}-byte limit")
@@ -158,7 +162,8 @@ def _declared_length(request: HttpRequest) -> int | None:
     text = str(raw).strip()
     if not (text.isascii() and text.isdigit()):
         raise Rejected(400, "Content-Length is not a number")
-    return int(text)
+    # int() refuses more than 4,300 digits; no body is near this many bytes anyway.
+    return int(text) if len(text) <= len(str(MAX_DECLARED)) else MAX_DECLARED
 
 
 def _read_body(request: HttpRequest, most: int) -> bytes:

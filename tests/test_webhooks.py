@@ -183,6 +183,7 @@ def test_only_post_is_accepted():
         (b"id=x", "application/x-www-form-urlencoded", {}, 415, "content type must be"),
         (b'{"id": "' + b"x" * 70000 + b'"}', "application/json", {}, 413, "over the 65536-byte"),
         (b"{}", "application/json", {"CONTENT_LENGTH": "9" * 40}, 413, "over the 65536-byte"),
+        (b"{}", "application/json", {"CONTENT_LENGTH": "9" * 5000}, 413, "over 10000000"),
     ],
     ids=[
         "malformed",
@@ -197,6 +198,7 @@ def test_only_post_is_accepted():
         "form",
         "oversized",
         "length-huge",
+        "length-5000-digits",
     ],
 )
 def test_bad_requests_are_refused_logged_and_change_nothing(
