@@ -156,7 +156,6 @@ def requeue(events: QuerySet[WebhookEvent]) -> Requeued:
     failed: list[tuple[int, uuid.UUID]] = []
     rows = (
         events.exclude(flow_id__isnull=True)
-        .exclude(outcome=Outcome.PENDING)
         .order_by("-received_at", "-pk")
         .values_list("pk", "flow_id", "outcome")
     )

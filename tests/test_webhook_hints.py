@@ -243,6 +243,17 @@ def test_admin_lists_events_read_only_and_reprocesses_them_in_one_batch(
     assert len(list_gets(creatify_sandbox)) == 1
     assert outcomes() == {Outcome.REFRESHED: 3}
 
+    # A job that is waiting already is re-read at once too, still in one request.
+    hint(jobs[0])
+    waiting = WebhookEvent.objects.get(outcome=Outcome.PENDING)
+    response = admin_client.post(
+        "/admin/django_creatify/webhookevent/",
+        {"action": "reprocess", "_selected_action": [waiting.pk]},
+        follow=True,
+    )
+    assert "1 job will be re-read from Creatify. Done: 1 refreshed" in response.content.decode()
+    assert len(list_gets(creatify_sandbox)) == 2
+
 
 def test_the_admin_changelist_costs_the_same_queries_for_any_number_of_events(admin_client):
     def queries_for(url):
