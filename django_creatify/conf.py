@@ -60,7 +60,9 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_BASE_URL": None,
     "WEBHOOK_MAX_BODY_BYTES": 64 * 1024,
     "WEBHOOK_RETENTION_DAYS": 30,
-    # Hints are batched: at most one ids= refresh round (100 ids a request) per interval.
+    # Hints are batched: one queued drain re-reads every hinted job (100 ids a request) at
+    # most once per this many seconds; inline, hints within it wait for the next drain.
+    # 0: a drain per hint.
     "WEBHOOK_BATCH_INTERVAL": 5.0,
     # Jobs with a hint waiting; past this the receiver answers 503 and stores nothing.
     "WEBHOOK_MAX_PENDING": 10_000,

@@ -162,19 +162,25 @@ class Lease(models.Model):
 
 
 class WebhookEvent(models.Model):
-    """Every webhook request that carried the right secret, and what became of it.
+    """A webhook request that carried the right secret, and what became of it.
 
     Creatify does not sign webhooks, so the body is only a hint that job ``flow_id``
-    changed: it is kept here for the record and never written into the mirror.
+    changed: the receiver keeps a bounded, sanitised copy of its documented keys for the
+    record and never writes it into the mirror. A job has at most one ``pending`` event:
+    further hints for it only raise ``hints`` until a batch re-reads the job
+    (:mod:`django_creatify.hints`).
     """
 
     class Outcome(models.TextChoices):
-        RECEIVED = "received", _("Received")
-        QUEUED = "queued", _("Refresh queued")
-        COALESCED = "coalesced", _("Refresh already queued")
+        PENDING = "pending", _("Pending (next batch)")
         REFRESHED = "refreshed", _("Refreshed")
+        UNKNOWN = "unknown", _("Unknown to Creatify")
         FAILED = "failed", _("Failed")
         REJECTED = "rejected", _("Rejected (bad request)")
+        COALESCED = "coalesced", _("Folded into a pending event")
+        # Outcomes of events stored before hints were batched (one refresh per event).
+        RECEIVED = "received", _("Received")
+        QUEUED = "queued", _("Refresh queued")
 
     received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
     flow_id = models.UUIDField(_("job id"), null=True, blank=True, db_index=True)
@@ -183,18 +189,38 @@ class WebhookEvent(models.Model):
     remote_addr = models.GenericIPAddressField(_("remote address"), null=True, blank=True)
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
     outcome = models.CharField(
-        _("outcome"),
-        max_length=16,
-        choices=Outcome.choices,
-        default=Outcome.RECEIVED,
-        db_index=True,
+        _("outcome"), max_length=16, choices=Outcome.choices, default=Outcome.RECEIVED
     )
+    hints = models.PositiveBigIntegerField(
+        _("hints"),
+        default=1,
+        help_text=_("Webhooks for this job received while this event was pending."),
+    )
+    # The batch that took this pending event; a new hint clears it, so that the batch does
+    # not mark done a job that changed again while it was being read.
+    claim = models.CharField(_("claimed by"), max_length=64, blank=True, default="", editable=False)
     error = models.TextField(_("error"), blank=True, default="")
 
     class Meta:
         verbose_name = _("webhook event")
         verbose_name_plural = _("webhook events")
         ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["flow_id"],
+                condition=models.Q(outcome="pending"),
+                name="django_creatify_one_pending_event_per_job",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["outcome", "received_at"], name="django_creatify_outcome_idx"),
+            # The oldest pending event in one read: the receiver's cheap backlog bound.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(outcome="pending"),
+                name="django_creatify_pending_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.flow_id or 'unreadable'} at {self.received_at:%Y-%m-%d %H:%M:%S}"

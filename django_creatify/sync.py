@@ -71,6 +71,9 @@ class SyncResult:
     missing_withheld: int = 0
     requests: int = 0
     skipped_items: list[SkippedItem] = field(default_factory=list)
+    #: With ``ids``: those Creatify did not return (it does not know them). Nothing is
+    #: written for them. Left empty by a full sync.
+    not_found: list[str] = field(default_factory=list)
 
     @property
     def written(self) -> int:
@@ -231,6 +234,8 @@ def apply_listings(
     if ids is None:
         present = [pk for pk, digest in stored.items() if digest is not None]
         _mark_missing(result, [pk for pk in present if pk not in seen], len(present), started)
+    else:
+        result.not_found = [flow_id for flow_id in ids if key(uuid.UUID(flow_id)) not in seen]
     return result
 
 

@@ -50,7 +50,7 @@ from typing import Any, NoReturn
 from celery import group, shared_task
 from celery.result import AsyncResult, EagerResult
 
-from . import locks, retention, sync
+from . import hint_store, hints, locks, retention, sync
 from .client import MAX_IDS_PER_REQUEST, CreatifyClient, chunked, normalize_ids
 from .conf import creatify_settings
 from .exceptions import CreatifyError
@@ -59,6 +59,7 @@ logger = logging.getLogger(__name__)
 
 FULL_SYNC_LEASE = "django_creatify.sync_aurora_flows"
 REFRESH_MARK_PREFIX = "django_creatify.refresh_aurora_flow:"
+HINT_DRAIN_LEASE = hint_store.DRAIN_LEASE
 
 # A redelivered full sync that finds the lease held tries again this long after the
 # lease's end, so that the end has passed on the worker's clock too.
@@ -98,8 +99,13 @@ def sync_aurora_flows(self, ids: list[str] | None = None, ordering: str | None =
 
 @shared_task(**task_options)
 def refresh_active_aurora_flows(self) -> dict:
-    """Fan the unfinished jobs out as one ``refresh_aurora_flows`` task per 100 ids."""
+    """Fan the unfinished jobs out as one ``refresh_aurora_flows`` task per 100 ids.
+
+    Also asks for a drain of pending webhook hints, so that none waits for another webhook.
+    """
     _note_redelivery(self)
+    if hints.has_pending():
+        request_hint_drain()
     ids = sync.active_flow_ids()
     chunks = list(chunked(ids, MAX_IDS_PER_REQUEST))
     if not chunks:
@@ -124,6 +130,29 @@ def refresh_aurora_flow(self, flow_id: str, coalesce_mark: str | None = None) ->
         # Cleared on start, not on finish: a change after this point needs a new fetch.
         locks.release(_refresh_mark(flow_id), coalesce_mark)
     return _run(self, ids=[flow_id])
+
+
+@shared_task(**task_options)
+def process_webhook_hints(self, lease: str | None = None) -> dict:
+    """Re-read the jobs of the pending webhook events, 100 ids a GET (:mod:`.hints`).
+
+    Queue it with :func:`request_hint_drain`. ``lease``: the drain lease to give back on
+    start, since hints arriving from then on are not in this run and need the next one.
+    A transient failure leaves the events pending, with the error, and retries through
+    the broker; any other failure, or one after the last retry, marks them failed. It
+    does not raise for a Creatify failure: the events record it.
+    """
+    if lease is not None:
+        locks.release(HINT_DRAIN_LEASE, lease)
+    inline = _runs_inline(self)
+    max_retries = int(creatify_settings.TASK_MAX_RETRIES)
+    retrying = not inline and self.request.retries < max_retries
+    with CreatifyClient(max_retries=None if inline else 0) as client:
+        drained = hints.drain_pending(client=client, keep_transient_pending=retrying)
+    if retrying and drained.error is not None and drained.error.transient:
+        countdown = retry_countdown(drained.error, self.request.retries)
+        raise self.retry(exc=drained.error, countdown=countdown, max_retries=max_retries)
+    return drained.as_dict()
 
 
 @shared_task(**late_ack)
@@ -155,6 +184,33 @@ def request_refresh(flow_id: str) -> AsyncResult | None:
 def full_sync_busy_message() -> str:
     """Why a full sync cannot start now: who holds its lease and when the lease ends."""
     return f"A full sync is already running ({locks.describe(FULL_SYNC_LEASE)})"
+
+
+def request_hint_drain() -> AsyncResult | None:
+    """Queue ``process_webhook_hints`` unless a run is already waiting; ``None`` if so.
+
+    A run is queued ``WEBHOOK_BATCH_INTERVAL`` seconds ahead, under a lease held for as
+    long: hints arriving meanwhile join that run, so at most one drain message waits at
+    a time and N hints cost ceil(N / 100) GETs per interval. When Celery runs tasks
+    inline the run happens now and keeps the lease until it expires: hints arriving
+    within the interval stay pending for the next drain (a later webhook's, the active
+    refresh's, or ``creatify_webhooks --process-pending``). 0 disables the batching.
+    Call it after your transaction commits (``transaction.on_commit``).
+    """
+    if hint_store.drain_requested():
+        return None  # the common case under a flood: one indexed read
+    interval = max(0.0, float(creatify_settings.WEBHOOK_BATCH_INTERVAL))
+    holder = locks.acquire(HINT_DRAIN_LEASE, interval)
+    if holder is None:
+        return None
+    inline = bool(process_webhook_hints.app.conf.task_always_eager)
+    try:
+        return process_webhook_hints.apply_async(
+            kwargs={"lease": None if inline else holder}, countdown=interval
+        )
+    except BaseException:
+        locks.release(HINT_DRAIN_LEASE, holder)
+        raise
 
 
 def ran_inline(outcome: AsyncResult | None) -> bool:

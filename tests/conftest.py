@@ -3,7 +3,7 @@ from contextlib import contextmanager
 import pytest
 from django.conf import settings
 
-pytest_plugins = ["pytester", "tests.services"]
+pytest_plugins = ["pytester", "tests.services", "tests.webhook_support"]
 
 
 def pytest_report_header(config):

@@ -297,3 +297,20 @@ def test_a_batch_is_redone_as_often_as_other_writers_insert_under_it(creatify_sa
     monkeypatch.setattr(sync, "_write_batch_once", raced)
     assert sync_aurora_flows().created == 3
     assert reads == [0, 3, 3]
+
+
+def test_an_ids_sync_names_the_ids_creatify_does_not_know_and_writes_nothing_for_them(
+    creatify_sandbox,
+):
+    known = creatify_sandbox.add_jobs(150, seed=3)
+    sync_aurora_flows(ids=[job["id"] for job in known[:50]])  # mirrored and unchanged
+    unknown = [str(uuid.uuid4()) for _ in range(80)]
+    wanted = unknown[:40] + [job["id"] for job in known] + unknown[40:]
+    with captured_statements() as statements:
+        result = sync_aurora_flows(ids=wanted)
+    assert result.not_found == unknown and result.requests == 3  # 230 ids, 100 a request
+    assert (result.created, result.unchanged) == (100, 50)
+    assert not AuroraFlow.objects.filter(pk__in=unknown).exists()
+    written = str([rows for sql, rows in statements if WRITE.match(sql)])
+    assert not [i for i in unknown if i in written or uuid.UUID(i).hex in written]
+    assert sync_aurora_flows().not_found == []

@@ -1,22 +1,37 @@
-"""``manage.py creatify_webhooks``: replay failed webhook events, or purge old ones."""
+"""``manage.py creatify_webhooks``: process pending webhook hints, replay failed events,
+or purge old ones."""
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from django_creatify.client import CreatifyClient
+from django_creatify.exceptions import CreatifyError
+from django_creatify.hints import Drained, drain_pending, requeue
 from django_creatify.models import WebhookEvent
 from django_creatify.retention import purge_webhook_events
-from django_creatify.webhooks import process_event
 
 
 class Command(BaseCommand):
-    help = "Replay failed Creatify webhook events (--replay-failed) or purge old ones (--purge)."
+    help = (
+        "Re-read the jobs of pending Creatify webhook events now, in this process "
+        "(--process-pending), replay failed events the same way (--replay-failed), or "
+        "purge old events (--purge)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
+            "--process-pending",
+            action="store_true",
+            help=(
+                "Re-read the jobs of every pending event now, 100 ids a request, without "
+                "Celery (for sites without workers: run it from cron)."
+            ),
+        )
+        parser.add_argument(
             "--replay-failed",
             action="store_true",
-            help="Queue the refresh again for every event whose processing failed.",
+            help="Make failed events pending again (one per job) and re-read them now.",
         )
         parser.add_argument(
             "--purge",
@@ -25,17 +40,40 @@ class Command(BaseCommand):
         )
         parser.add_argument("--days", type=int, help="Retention for --purge, in days.")
 
-    def handle(self, *args, replay_failed: bool, purge: bool, days: int | None, **options):
-        if not (replay_failed or purge):
-            self.stderr.write("Nothing to do: give --replay-failed and/or --purge.")
+    def handle(
+        self,
+        *args,
+        process_pending: bool,
+        replay_failed: bool,
+        purge: bool,
+        days: int | None,
+        **options,
+    ):
+        if not (process_pending or replay_failed or purge):
+            self.stderr.write(
+                "Nothing to do: give --process-pending, --replay-failed and/or --purge."
+            )
             return
         if replay_failed:
-            failed = WebhookEvent.objects.filter(outcome=WebhookEvent.Outcome.FAILED)
-            outcomes: dict[str, int] = {}
-            for event in failed.order_by("pk").iterator():
-                outcome = process_event(event).outcome
-                outcomes[outcome] = outcomes.get(outcome, 0) + 1
-            summary = ", ".join(f"{name} {count}" for name, count in sorted(outcomes.items()))
-            self.stdout.write(f"replayed {sum(outcomes.values())} event(s): {summary or 'none'}")
+            requeued = requeue(WebhookEvent.objects.filter(outcome=WebhookEvent.Outcome.FAILED))
+            left = f", {requeued.left} left (too many pending)" if requeued.left else ""
+            self.stdout.write(f"requeued the failed events of {requeued.jobs} job(s){left}")
+        if process_pending or replay_failed:
+            self._drain()
         if purge:
             self.stdout.write(f"purged {purge_webhook_events(days)} event(s)")
+
+    def _drain(self) -> None:
+        try:
+            with CreatifyClient() as client:
+                drained: Drained = drain_pending(client=client)
+        except CreatifyError as exc:  # no usable settings: nothing was read or marked
+            raise CommandError(f"Creatify refresh failed: {exc}") from None
+        self.stdout.write(
+            f"processed {drained.processed} pending event(s): refreshed {drained.refreshed}, "
+            f"unknown {drained.unknown}, failed {drained.failed} "
+            f"({drained.requests} request{'' if drained.requests == 1 else 's'})"
+        )
+        if drained.error is not None:
+            # One line, no traceback: exception messages carry no credentials by design.
+            raise CommandError(f"Creatify refresh failed: {drained.error}")
