@@ -16,24 +16,24 @@ import uuid
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 from typing import Any
 
 from django.db import connections, router, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from .bulk import FlowRow, FlowWriter, InsertConflict, storage_key, stored_digests
 from .client import MAX_IDS_PER_REQUEST, CreatifyClient, chunked, normalize_ids
 from .conf import creatify_settings
-from .exceptions import PayloadError
 from .listing import RECOGNISED, JsonArrayBody, ListedItem, Unreadable
+from .missing import mark_missing
 from .models import AuroraFlow
-from .payloads import FieldRejected, ParsedFlow, SkippedItem, create_body, parse_flow, parse_flows
+from .payloads import FieldRejected, ParsedFlow, SkippedItem, parse_flow, parse_flows
 from .signals import aurora_status_changed
-from .webhook_urls import default_webhook_url
+from .sync_result import SyncResult
+from .transitions import Transition, announce
 
 logger = logging.getLogger(__name__)
 
@@ -52,87 +52,6 @@ MISSING_SCAN_CHUNK = 2000
 # Items decoded while a listing is checked are kept for writing up to this many bytes of
 # JSON (a few times that in memory); past it they are decoded again from the spooled body.
 KEEP_DECODED_BYTES = 16 * 1024 * 1024
-# Enough to show what went wrong; a listing of 100,000 broken items must not fill memory.
-MAX_SKIPPED_KEPT = 1000
-
-
-@dataclass
-class SyncResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    #: Items older (``updated_at``) than the mirrored row: ignored, counted apart.
-    stale: int = 0
-    #: Rows a full listing no longer contains, newly marked ``missing_since``.
-    missing: int = 0
-    #: Rows a full listing lacked but that were not marked, because the listing looked like
-    #: a glitch (empty, or lacking more than ``SYNC_MISSING_MAX_SHARE`` of the mirror).
-    missing_withheld: int = 0
-    requests: int = 0
-    skipped_items: list[SkippedItem] = field(default_factory=list)
-    #: With ``ids``: those Creatify did not return (it does not know them). Nothing is
-    #: written for them. Left empty by a full sync.
-    not_found: list[str] = field(default_factory=list)
-
-    @property
-    def written(self) -> int:
-        return self.created + self.updated
-
-    def merge(self, other: SyncResult) -> SyncResult:
-        for name in (
-            "created",
-            "updated",
-            "unchanged",
-            "skipped",
-            "stale",
-            "missing",
-            "missing_withheld",
-            "requests",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.skipped_items.extend(other.skipped_items)
-        return self
-
-    def skip(self, items: list[SkippedItem]) -> None:
-        for item in items:
-            logger.warning("Creatify sync skipped %s", item)
-        self.skipped += len(items)
-        room = MAX_SKIPPED_KEPT - len(self.skipped_items)
-        self.skipped_items.extend(items[: max(room, 0)])
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "skipped": self.skipped,
-            "stale": self.stale,
-            "missing": self.missing,
-            "missing_withheld": self.missing_withheld,
-            "requests": self.requests,
-            "skipped_reasons": [str(item) for item in self.skipped_items[:50]],
-        }
-
-    def __str__(self) -> str:
-        text = (
-            f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}, "
-            f"skipped {self.skipped}"
-        )
-        if self.stale:
-            text += f", stale {self.stale}"
-        if self.missing:
-            text += f", missing {self.missing}"
-        if self.missing_withheld:
-            text += f", {self.missing_withheld} not marked missing (the listing looks incomplete)"
-        return text
-
-
-@dataclass(frozen=True, slots=True)
-class Transition:
-    row: FlowRow
-    previous_status: str | None
-    status: str
 
 
 def sync_aurora_flows(
@@ -233,7 +152,7 @@ def apply_listings(
             _write_batch(flows, started, result, writer, stored=stored, key=key)
     if ids is None:
         present = [pk for pk, digest in stored.items() if digest is not None]
-        _mark_missing(result, [pk for pk in present if pk not in seen], len(present), started)
+        mark_missing(result, [pk for pk in present if pk not in seen], len(present), started)
     else:
         result.not_found = [flow_id for flow_id in ids if key(uuid.UUID(flow_id)) not in seen]
     return result
@@ -265,41 +184,8 @@ def apply_aurora_payloads(items: Iterable[Any], *, complete_listing: bool = Fals
             for pk in present.values_list("pk", flat=True).iterator(MISSING_SCAN_CHUNK)
             if pk not in seen
         ]
-        _mark_missing(result, unlisted, present.count(), started)
+        mark_missing(result, unlisted, present.count(), started)
     return result
-
-
-def create_aurora_flow(*, created_by=None, client: CreatifyClient | None = None, **fields: Any):
-    """Create a job at Creatify from the create fields and mirror Creatify's answer.
-
-    Without an explicit ``webhook_url``, a job gets this site's webhook endpoint when
-    ``WEBHOOK_BASE_URL`` and a secret are configured.
-    """
-    body = create_body(**fields)
-    if "webhook_url" not in body and (own_webhook := default_webhook_url()):
-        body["webhook_url"] = own_webhook
-    owns_client = client is None
-    client = client or CreatifyClient()
-    try:
-        created = client.create_aurora(**body)
-    finally:
-        if owns_client:
-            client.close()
-    return record_created_flow(created, created_by=created_by)
-
-
-def record_created_flow(payload: dict[str, Any], *, created_by=None) -> AuroraFlow:
-    """Mirror the job Creatify just created (its 201 body) and note who asked for it."""
-    result = apply_aurora_payloads([payload])
-    if result.skipped:
-        raise PayloadError(
-            f"Creatify's answer to a create is unreadable: {result.skipped_items[0]}"
-        )
-    flow_id = uuid.UUID(str(payload["id"]))
-    if created_by is not None:
-        # A separate write: created_by is the site's own fact, never part of a sync's fields.
-        AuroraFlow.objects.filter(pk=flow_id, created_by__isnull=True).update(created_by=created_by)
-    return AuroraFlow.objects.get(pk=flow_id)
 
 
 def _read_again(listing: JsonArrayBody, positions: array) -> Iterator[ListedItem]:
@@ -422,7 +308,7 @@ def _write_batch_once(
         writer.insert(to_create)  # InsertConflict rolls this batch back
         writer.update(to_update)
         if transitions:
-            transaction.on_commit(lambda: _announce(transitions), using=using)
+            transaction.on_commit(lambda: announce(transitions), using=using)
     result.created += len(to_create)
     result.updated += len(to_update)
     return result
@@ -456,72 +342,16 @@ def _editor_url_fetched_at(flow: ParsedFlow, row: dict[str, Any], now: datetime)
     return now
 
 
-def _unwritten_since(started: datetime) -> Q:
-    return Q(synced_at__isnull=True) | Q(synced_at__lt=started)
+# Remote creation lives in creation.py; these names stay importable from here.
+from .creation import create_aurora_flow, record_created_flow  # noqa: E402
 
-
-def _mark_missing(
-    result: SyncResult, candidates: list[Any], present: int, started: datetime
-) -> None:
-    """Mark ``candidates`` (of ``present`` rows not yet missing) missing, unless that many
-    look like a glitch of the listing rather than jobs Creatify deleted."""
-    if not candidates:
-        return
-    share = float(creatify_settings.SYNC_MISSING_MAX_SHARE)
-    if len(candidates) == present or len(candidates) > share * present:
-        result.missing_withheld = len(candidates)
-        logger.error(
-            "Creatify's complete listing lacks %d of %d mirrored job(s), more than "
-            "SYNC_MISSING_MAX_SHARE (%g): taken for a glitch, none marked missing",
-            len(candidates),
-            present,
-            share,
-        )
-        return
-    result.missing = _mark_missing_rows(candidates, started)
-
-
-def _mark_missing_rows(candidates: list[Any], started: datetime) -> int:
-    # Only rows nothing has written since this sync started (read before the listing was
-    # fetched): a job created meanwhile through the API, a webhook's refresh or another
-    # sync is absent from the listing because it is new, not because it is gone.
-    marked = 0
-    for chunk in chunked(candidates, creatify_settings.SYNC_BATCH_SIZE):
-        marked += AuroraFlow.objects.filter(
-            _unwritten_since(started), pk__in=chunk, missing_since__isnull=True
-        ).update(missing_since=started)
-    if marked:
-        logger.info("Creatify no longer lists %d mirrored job(s); marked missing", marked)
-    return marked
-
-
-def _announce(transitions: list[Transition]) -> None:
-    for transition in transitions:
-        flow = _instance(transition.row)
-        responses = aurora_status_changed.send_robust(
-            sender=AuroraFlow,
-            flow=flow,
-            previous_status=transition.previous_status,
-            status=transition.status,
-        )
-        for receiver, response in responses:
-            if isinstance(response, Exception):
-                logger.error(
-                    "aurora_status_changed receiver %r failed for job %s",
-                    receiver,
-                    flow.pk,
-                    exc_info=response,
-                )
-
-
-def _instance(row: FlowRow) -> AuroraFlow:
-    """The row as written, as a model instance for receivers; built only when announced."""
-    return AuroraFlow(
-        id=row.flow.id,
-        raw=row.flow.raw,
-        raw_digest=row.flow.digest,
-        synced_at=row.synced_at,
-        editor_url_fetched_at=row.editor_url_fetched_at,
-        missing_since=None,
-        **row.flow.values,
-    )
+__all__ = [
+    "SyncResult",
+    "active_flow_ids",
+    "apply_aurora_payloads",
+    "apply_listings",
+    "create_aurora_flow",
+    "record_created_flow",
+    "refresh_active_aurora_flows",
+    "sync_aurora_flows",
+]

@@ -1,0 +1,59 @@
+"""Which mirrored jobs a complete listing says are gone, and when not to believe it.
+
+Rows are never deleted: a job Creatify no longer lists gets ``missing_since``. A listing
+that would mark most of the mirror missing (an empty one, a vendor glitch) marks none.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q
+
+from .client import chunked
+from .conf import creatify_settings
+from .models import AuroraFlow
+from .sync_result import SyncResult
+
+logger = logging.getLogger("django_creatify.sync")
+
+
+def unwritten_since(started: datetime) -> Q:
+    return Q(synced_at__isnull=True) | Q(synced_at__lt=started)
+
+
+def mark_missing(
+    result: SyncResult, candidates: list[Any], present: int, started: datetime
+) -> None:
+    """Mark ``candidates`` (of ``present`` rows not yet missing) missing, unless that many
+    look like a glitch of the listing rather than jobs Creatify deleted."""
+    if not candidates:
+        return
+    share = float(creatify_settings.SYNC_MISSING_MAX_SHARE)
+    if len(candidates) == present or len(candidates) > share * present:
+        result.missing_withheld = len(candidates)
+        logger.error(
+            "Creatify's complete listing lacks %d of %d mirrored job(s), more than "
+            "SYNC_MISSING_MAX_SHARE (%g): taken for a glitch, none marked missing",
+            len(candidates),
+            present,
+            share,
+        )
+        return
+    result.missing = mark_missing_rows(candidates, started)
+
+
+def mark_missing_rows(candidates: list[Any], started: datetime) -> int:
+    # Only rows nothing has written since this sync started (read before the listing was
+    # fetched): a job created meanwhile through the API, a webhook's refresh or another
+    # sync is absent from the listing because it is new, not because it is gone.
+    marked = 0
+    for chunk in chunked(candidates, creatify_settings.SYNC_BATCH_SIZE):
+        marked += AuroraFlow.objects.filter(
+            unwritten_since(started), pk__in=chunk, missing_since__isnull=True
+        ).update(missing_since=started)
+    if marked:
+        logger.info("Creatify no longer lists %d mirrored job(s); marked missing", marked)
+    return marked
