@@ -1,0 +1,189 @@
+"""The Aurora admin's own pages: overview, sync all, refresh one job, live polling.
+
+Each reads the database or asks :mod:`django_creatify.sync`; none writes a row itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .. import locks, sync, tasks
+from ..client import normalize_ids
+from ..conf import creatify_settings
+from ..exceptions import CreatifyError
+from ..models import AuroraFlow
+from . import display, last_sync, overview
+
+POLL_MAX_IDS = 500
+
+
+def describe_result(result: sync.SyncResult, requested: int | None = None) -> str:
+    """``SyncResult`` counts as one sentence for an admin message."""
+    text = _("%(summary)s (%(requests)s)") % {
+        "summary": str(result),
+        "requests": ngettext("%(n)d request", "%(n)d requests", result.requests)
+        % {"n": result.requests},
+    }
+    if requested is not None:
+        returned = (
+            result.created + result.updated + result.unchanged + result.stale + result.skipped
+        )
+        if returned < requested:
+            text += "; " + ngettext(
+                "%(n)d job was not returned by Creatify",
+                "%(n)d jobs were not returned by Creatify",
+                requested - returned,
+            ) % {"n": requested - returned}
+    return text
+
+
+class AdminToolViews:
+    """The extra URLs of a job admin (mixed into ``AuroraFlowAdmin``)."""
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        wrap = self.admin_site.admin_view
+        return [
+            path("overview/", wrap(self.overview_view), name="{}_{}_overview".format(*info)),
+            path("sync/", wrap(self.sync_all_view), name="{}_{}_sync".format(*info)),
+            path("poll/", wrap(self.poll_view), name="{}_{}_poll".format(*info)),
+            path(
+                "<path:object_id>/refresh/",
+                wrap(self.refresh_view),
+                name="{}_{}_refresh".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _url(self, name: str, *args: Any) -> str:
+        info = self.admin_site.name, self.opts.app_label, self.opts.model_name, name
+        return reverse("{}:{}_{}_{}".format(*info), args=args)
+
+    def _tool_urls(self) -> dict[str, str]:
+        return {
+            "creatify_overview_url": self._url("overview"),
+            "creatify_sync_url": self._url("sync"),
+            "creatify_poll_url": self._url("poll"),
+            "creatify_changelist_url": self._url("changelist"),
+        }
+
+    def _redirect_back(self, request, default: str) -> HttpResponseRedirect:
+        target = request.POST.get("next") or ""
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = default
+        return HttpResponseRedirect(target)
+
+    def sync_all_view(self, request):
+        """POST: one full sync now (the same lease as the Celery task: one at a time)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_refresh_permission(request):
+            raise PermissionDenied
+        kind = _("full sync")
+        try:
+            with locks.single_flight(
+                tasks.FULL_SYNC_LEASE, creatify_settings.SYNC_LOCK_TIMEOUT
+            ) as holder:
+                if holder is None:
+                    busy = _(
+                        "A full sync is already running (%(lease)s); "
+                        "try again when it has finished."
+                    )
+                    lease = locks.describe(tasks.FULL_SYNC_LEASE)
+                    self.message_user(request, busy % {"lease": lease}, messages.WARNING)
+                    return self._redirect_back(request, self._url("changelist"))
+                result = sync.sync_aurora_flows()
+        except CreatifyError as exc:
+            self._report_failure(request, kind, exc)
+        else:
+            last_sync.record(kind, result)
+            self.message_user(
+                request,
+                _("Synced every job from Creatify: %(result)s.")
+                % {"result": describe_result(result)},
+                messages.SUCCESS,
+            )
+        return self._redirect_back(request, self._url("changelist"))
+
+    def refresh_view(self, request, object_id):
+        """POST: re-read one job from Creatify, then back to its page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_refresh_permission(request):
+            raise PermissionDenied
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        kind = _("refresh of %(name)s") % {"name": obj}
+        try:
+            result = sync.sync_aurora_flows(ids=[obj.pk])
+        except CreatifyError as exc:
+            self._report_failure(request, kind, exc)
+        else:
+            last_sync.record(kind, result)
+            self.message_user(
+                request,
+                _("Refreshed from Creatify: %(result)s.")
+                % {"result": describe_result(result, requested=1)},
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(self._url("change", obj.pk))
+
+    def poll_view(self, request):
+        """GET ``?ids=a,b,c``: status and progress of those rows, from the database only."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        parts = [part for part in request.GET.get("ids", "").split(",") if part.strip()]
+        if len(parts) > POLL_MAX_IDS:
+            return JsonResponse({"error": f"at most {POLL_MAX_IDS} ids"}, status=400)
+        try:
+            ids = normalize_ids(parts)
+        except ValueError:
+            return JsonResponse({"error": "ids must be comma-separated UUIDs"}, status=400)
+        rows = AuroraFlow.objects.filter(pk__in=ids).only(
+            "id", "status", "progress", "failed_reason"
+        )
+        flows = [
+            {
+                "id": str(flow.pk),
+                "status": flow.status,
+                "status_css": display.status_css(flow.status),
+                "status_label": display.status_label(flow.status),
+                "is_finished": flow.is_finished,
+                "progress_percent": flow.progress_percent,
+                "progress_label": display.progress_label(flow),
+                "failed_reason": flow.failed_reason
+                if flow.status in display.FAILURE_STATUSES
+                else "",
+            }
+            for flow in rows
+        ]
+        return JsonResponse({"flows": flows})
+
+    def overview_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            **self._tool_urls(),
+            **overview.context(),
+            "title": _("Aurora overview"),
+            "subtitle": None,
+            "opts": self.opts,
+            "last_admin_sync": last_sync.latest(),
+            "has_refresh_permission": self.has_refresh_permission(request),
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "django_creatify/admin/overview.html", context)
