@@ -28,12 +28,13 @@ def broken_broker(queued_to_broker):
     """Tasks go to a broker at a closed loopback port."""
     port = free_port_url().split(":")[2].split("/")[0]
     conf = current_app.conf
-    saved = conf.broker_url
-    conf.broker_url = f"redis://127.0.0.1:{port}/0"
+    # Publishing uses the write URL, which Celery fills from the broker URL at start.
+    saved = conf.broker_write_url
+    conf.broker_write_url = f"redis://127.0.0.1:{port}/0"
     current_app._pool = None
     current_app.amqp._producer_pool = None
     yield
-    conf.broker_url = saved
+    conf.broker_write_url = saved
     current_app._pool = None
     current_app.amqp._producer_pool = None
 
