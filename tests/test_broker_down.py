@@ -8,13 +8,15 @@ import pytest
 from celery import current_app
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from django_creatify.admin import flows
-from django_creatify.models import AuroraFlow
+from django_creatify.models import AuroraFlow, WebhookEvent
 from django_creatify.sync import sync_aurora_flows
 
 from .sandbox_support import free_port_url
+from .webhook_support import SECRET, webhook_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +116,20 @@ def test_the_add_message_names_the_workers_when_there_are_some(
 ):
     queued = admin.post(f"{ADMIN}add/", BODY, follow=True)
     assert any("Celery workers refresh its progress" in text for text in messages_of(queued))
+
+
+def test_a_webhook_is_stored_and_answered_when_the_queue_is_down(
+    broken_broker, running_job, creatify_sandbox, deliver
+):
+    with webhook_settings():
+        response = deliver(SECRET, {"id": running_job["id"], "status": "done"})
+    assert response.status_code == 200
+    (event,) = WebhookEvent.objects.all()
+    assert event.outcome == WebhookEvent.Outcome.PENDING
+    assert creatify_sandbox.requests == []
+
+    # Nothing lost: the next drain (here the command, as cron would run it) takes it.
+    call_command("creatify_webhooks", "--process-pending")
+    event.refresh_from_db()
+    assert event.outcome == WebhookEvent.Outcome.REFRESHED
+    assert AuroraFlow.objects.get(pk=running_job["id"]).status == "done"
