@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from contextlib import contextmanager
+from datetime import datetime
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
@@ -45,36 +48,53 @@ def without_missing(rows: dict) -> dict:
 # -- missing, in both directions -------------------------------------------------------
 
 
+@contextmanager
+def first_statement_time():
+    """When the sync sent its first SQL statement: after it asked for the listing."""
+    times: list[datetime] = []
+
+    def record(execute, sql, params, many, context):
+        if not times:
+            times.append(timezone.now())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield times
+
+
 @pytest.mark.parametrize("apply", [listed_by_sync, listed_by_payloads])
-def test_a_listing_lacking_a_few_jobs_marks_exactly_those_until_they_are_listed_again(
+def test_a_listing_lacking_some_jobs_marks_exactly_those_until_they_are_listed_again(
     creatify_sandbox, apply
 ):
-    creatify_sandbox.add_jobs(20, seed=4)
-    assert sync_aurora_flows().created == 20
+    creatify_sandbox.add_jobs(10, seed=4)
+    assert sync_aurora_flows().created == 10
     listing = served(creatify_sandbox)
-    first_gone = [listing[3]["id"], listing[9]["id"], listing[15]["id"]]
+    # Half the mirror: as many as SYNC_MISSING_MAX_SHARE (0.5) lets a listing lack.
+    first_gone = [listing[index]["id"] for index in (0, 3, 4, 7, 9)]
     before = snapshot()
 
     started = timezone.now()
-    result = apply(creatify_sandbox, [job for job in listing if job["id"] not in first_gone])
-    finished = timezone.now()
-    assert (result.missing, result.missing_withheld, result.written) == (3, 0, 0)
+    with first_statement_time() as statements_began:
+        result = apply(creatify_sandbox, [job for job in listing if job["id"] not in first_gone])
+    assert (result.missing, result.missing_withheld, result.written) == (5, 0, 0)
     marked = missing_since()
     assert sorted(marked) == sorted(first_gone)
-    assert all(started <= when <= finished for when in marked.values())
+    # Missing since the listing was asked for, before anything was written.
+    assert all(started <= when <= statements_began[0] for when in marked.values())
     assert without_missing(snapshot()) == without_missing(before)
 
-    # Three more gone: only they are marked; the first three keep the time they went.
-    second_gone = [listing[0]["id"], listing[1]["id"], listing[19]["id"]]
+    # Two more gone: two of the five still present, not seven of ten. Only they are
+    # marked; the first five keep the time they went.
+    second_gone = [listing[1]["id"], listing[8]["id"]]
     gone = first_gone + second_gone
     result = apply(creatify_sandbox, [job for job in listing if job["id"] not in gone])
-    assert (result.missing, result.missing_withheld, result.written) == (3, 0, 0)
+    assert (result.missing, result.missing_withheld, result.written) == (2, 0, 0)
     now_marked = missing_since()
     assert sorted(now_marked) == sorted(gone)
     assert {pk: now_marked[pk] for pk in first_gone} == marked
 
     result = apply(creatify_sandbox, listing)
-    assert (result.missing, result.updated, result.created) == (0, 6, 0)
+    assert (result.missing, result.updated, result.created, result.unchanged) == (0, 7, 0, 3)
     assert missing_since() == {}
     rows = {row.id: row for row in AuroraFlow.objects.all()}
     for payload in listing:
