@@ -113,6 +113,8 @@ def test_a_stored_item_is_stored_as_sent_unless_it_held_nan_or_needs_scrubbing()
         (b"42", "got a single value"),
         (b'[{"id": 1},]', "not valid JSON"),
         (b'[{"id": 1}] [', "more after the closing"),
+        (b"[]junk", "more after the closing"),
+        (b"[] ]", "more after the closing"),
         (b'[{"id": 1} {"id": 2}]', "expected ',' or ']'"),
         (b'[{"id": "\xff"}]', "not valid JSON"),
         (b'[{"id": 1}, {"id": 2', "not valid JSON"),

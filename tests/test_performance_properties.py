@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import json
 import re
+import threading
 import tracemalloc
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -24,7 +25,6 @@ from django.test import override_settings
 from django_creatify import spool as spool_module
 from django_creatify import sync as sync_module
 from django_creatify.client import CreatifyClient
-from django_creatify.listing import JsonArrayBody
 from django_creatify.models import AuroraFlow
 from django_creatify.sandbox import Fault
 from django_creatify.sync import SyncResult, sync_aurora_flows
@@ -199,20 +199,36 @@ def test_iter_aurora_yields_items_one_by_one_from_the_stream(big_listing, creati
 
 def test_an_unchanged_resync_decodes_no_item(creatify_sandbox, monkeypatch):
     """Unchanged items are recognised by the digest of their bytes; only changed ones are
-    decoded, and each of those once."""
+    decoded, and each of those once.
+
+    The spy is the standard library's decoder itself: ``json.loads``, ``JSONDecoder.decode``
+    and the app's own decoders all end in ``JSONDecoder.raw_decode``, so an item decoded by
+    any path is seen.
+    """
     creatify_sandbox.add_jobs(120, seed=5)
     assert sync_aurora_flows().created == 120
-    decoded: list[int] = []
-    original = JsonArrayBody._decoded
+    decoded: list[Any] = []
+    original = json.JSONDecoder.raw_decode
+    syncing = threading.current_thread()
 
-    def counting(self, text, length, index, offset, digest):
-        decoded.append(offset)
-        return original(self, text, length, index, offset, digest)
+    def counting(self, text, *args, **kwargs):
+        value, end = original(self, text, *args, **kwargs)
+        if threading.current_thread() is syncing:  # not the sandbox's server thread
+            decoded.append(value)
+        return value, end
 
-    monkeypatch.setattr(JsonArrayBody, "_decoded", counting)
+    monkeypatch.setattr(json.JSONDecoder, "raw_decode", counting)
     assert sync_aurora_flows().unchanged == 120
     assert decoded == []
 
     rename_every(creatify_sandbox, creatify_sandbox.payloads(), 12, "renamed")
     assert sync_aurora_flows().updated == 10
-    assert len(decoded) == len(set(decoded)) == 10
+    # The changed rows' stored payloads are decoded too, when the database hands them
+    # over for comparison; they still carry the old names.
+    names = sorted(
+        value["name"]
+        for value in decoded
+        if isinstance(value, dict) and str(value.get("name")).startswith("renamed ")
+    )
+    assert names == [f"renamed {number}" for number in range(10)]
+    assert len(decoded) <= 20

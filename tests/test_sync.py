@@ -2,11 +2,12 @@
 
 import json
 import re
+import threading
 import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -278,25 +279,53 @@ def _creatify():
     return dict(settings.CREATIFY)
 
 
-def test_a_batch_is_redone_as_often_as_other_writers_insert_under_it(creatify_sandbox, monkeypatch):
-    """Rows that do not exist cannot be locked: another writer may insert one between this
-    batch's read and its insert, again on the retry. Each time the batch is redone reading
-    every row, until it goes through."""
-    from django_creatify import sync
+@pytest.mark.django_db(transaction=True)
+def test_a_row_another_writer_inserts_under_a_batch_is_compared_not_inserted_twice(
+    creatify_sandbox,
+):
+    """Rows that do not exist cannot be locked: another writer (here a refresh by id, in
+    another thread on its own connection) may insert one after this sync read the mirror
+    and before its batch inserts. The insert then really conflicts (fewer rows inserted on
+    SQLite, a unique violation from COPY on PostgreSQL); the batch is rolled back and done
+    again reading every row, so that row is compared instead of inserted twice."""
+    changed, raced, _new = creatify_sandbox.add_jobs(3)
+    sync_aurora_flows(ids=[changed["id"]])
+    # A changed row makes the batch read before it inserts: the other writer goes first.
+    creatify_sandbox.update_job(changed["id"], name="renamed")
+    errors: list[BaseException] = []
 
-    creatify_sandbox.add_jobs(3)
-    real = sync._write_batch_once
-    reads: list[int] = []
+    def other_writer():
+        try:
+            assert sync_aurora_flows(ids=[raced["id"]]).created == 1
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
 
-    def raced(latest, existed, now, writer):
-        reads.append(len(existed))
-        if len(reads) <= 2:
-            raise sync.InsertConflict
-        return real(latest, existed, now, writer)
+    batch_statements: list[str] = []
 
-    monkeypatch.setattr(sync, "_write_batch_once", raced)
-    assert sync_aurora_flows().created == 3
-    assert reads == [0, 3, 3]
+    def race(execute, sql, params, many, context):
+        if connection.in_atomic_block:
+            if not batch_statements:
+                writer = threading.Thread(target=other_writer)
+                writer.start()
+                writer.join()
+            batch_statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(race):
+        result = sync_aurora_flows()
+
+    assert errors == []
+    assert (result.created, result.updated, result.unchanged) == (1, 1, 1)
+    # Read, conflicting insert, rolled back; then read again before the writes.
+    reads = [sql for sql in batch_statements if sql.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 2
+    rows = {row.id: row for row in AuroraFlow.objects.all()}
+    assert len(rows) == 3
+    for payload in served(creatify_sandbox):
+        assert row_values(rows[uuid.UUID(payload["id"])]) == expected_row(payload)
+    assert rows[uuid.UUID(changed["id"])].name == "renamed"
 
 
 def test_an_ids_sync_names_the_ids_creatify_does_not_know_and_writes_nothing_for_them(
