@@ -35,12 +35,28 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     add("--jobs", type=int, default=config.DEFAULT_JOBS, help="parallel workers (default 2)")
     add("--modules", nargs="+", metavar="MODULE", help="modules to mutate (default: all core)")
-    add("--operators", nargs="+", choices=OPERATORS, help="only these operators")
+    add("--operators", nargs="+", metavar="OP", choices=OPERATORS, help=", ".join(OPERATORS))
     add("--only", nargs="+", metavar="ID", help="run just these mutant ids (any sample)")
-    add("--database-url", help="PostgreSQL URL for the modules whose code only runs there")
-    add("--report", type=Path, help="write the JSON report here")
-    add("--equivalent", type=Path, default=REPO / config.EQUIVALENT_FILE, help=argparse.SUPPRESS)
-    add("--timeout-factor", type=float, default=config.TIMEOUT_FACTOR, help="x unmutated run")
+    add(
+        "--database-url",
+        metavar="URL",
+        help="PostgreSQL: also run the mutants of POSTGRES_MODULES that survive SQLite there",
+    )
+    add("--report", type=Path, metavar="PATH", help="write the JSON report here")
+    add(
+        "--equivalent",
+        type=Path,
+        metavar="PATH",
+        help=f"known equivalent mutants (default {config.EQUIVALENT_FILE})",
+    )
+    add(
+        "--timeout-factor",
+        type=float,
+        default=config.TIMEOUT_FACTOR,
+        metavar="F",
+        help=f"a mutant's time limit: F x the unmutated run + {config.TIMEOUT_SLACK:.0f}s"
+        " (default %(default)s)",
+    )
     add("--list", action="store_true", help="list the sampled mutants and stop")
     add("--show", metavar="ID", help="print one mutant's diff and stop")
     add("--keep-scratch", action="store_true", help="keep the scratch copies (for debugging)")
@@ -192,13 +208,13 @@ def run(pool: Pool, mutants: list[Mutant], times: dict, args) -> list[dict]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    modules = args.modules or list(config.MODULES)
+    modules = [m if m.endswith(".py") else f"{m}.py" for m in args.modules or config.MODULES]
     check_modules(modules)
     if args.show:
         return show(args.show, modules)
     started = time.monotonic()
     sampled = {m: sample(m, args) for m in modules}
-    entries = equivalent.load(args.equivalent)
+    entries = equivalent.load(args.equivalent or REPO / config.EQUIVALENT_FILE)
     if args.list:
         for mutant in (m for ms in sampled.values() for m in ms):
             why = equivalent.why_equivalent(mutant, entries)

@@ -101,7 +101,16 @@ TIMEOUT_SLACK = 15.0
 
 EQUIVALENT_FILE = "tools/mutation_equivalent.toml"
 
-PYTEST_ARGS: tuple[str, ...] = ("-x", "-q", "-p", "no:cacheprovider")
+# The worker imports pytest's plugins before forking, so pytest cannot rewrite their asserts
+# and warns about it on every run; only the tests' own asserts matter here.
+PYTEST_ARGS: tuple[str, ...] = (
+    "-x",
+    "-q",
+    "-p",
+    "no:cacheprovider",
+    "-W",
+    "ignore::pytest.PytestAssertRewriteWarning",
+)
 
 # Copied into each worker's scratch repository: everything the tests read, nothing heavy.
 SCRATCH_IGNORE: tuple[str, ...] = (
