@@ -170,6 +170,7 @@ def baseline(pool: Pool, modules: list[str], url: str | None) -> dict[tuple, flo
 def run(pool: Pool, mutants: list[Mutant], times: dict, args) -> list[dict]:
     results: dict[str, dict] = {}
     total = len(mutants)
+    done_count = [0]
 
     def timeout(module: str, url: str | None) -> float:
         return times[(module, url)] * args.timeout_factor + config.TIMEOUT_SLACK
@@ -194,9 +195,9 @@ def run(pool: Pool, mutants: list[Mutant], times: dict, args) -> list[dict]:
             later = [db for db in databases(mutant.module, args.database_url) if db]
             if later and finished.database_url is None:
                 return [job(mutant, later[0])]
-        count = sum(1 for r in results.values() if "status" in r)
+        done_count[0] += 1
         print(
-            f"[{count:>3}/{total}] {mutant.module}:{mutant.line:<4} {mutant.operator:<11} "
+            f"[{done_count[0]:>3}/{total}] {mutant.module}:{mutant.line:<4} {mutant.operator:<11} "
             f"{row['status']:<8} {row['seconds']:6.1f}s  {mutant.id}",
             flush=True,
         )
