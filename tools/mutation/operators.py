@@ -109,9 +109,9 @@ class Collector:
             self._function(stmt, qual)
             return
         if isinstance(stmt, ast.ClassDef):
+            inner = _qualify(qual, stmt.name)
             for node in (*stmt.decorator_list, *stmt.bases, *stmt.keywords):
-                self._expr(node, qual)
-            inner = stmt.name if qual == "<module>" else f"{qual}.{stmt.name}"
+                self._expr(node, inner)
             self._body(stmt, "body", inner, in_function)
             return
         if isinstance(stmt, ast.If) and _is_type_checking(stmt.test):
@@ -125,12 +125,14 @@ class Collector:
             self._add(qual, "remove", stmt, parent, name, index, ast.Pass(), text="pass")
         if isinstance(stmt, ast.If | ast.While):
             self._condition(stmt, "test", None, qual)
+        if not in_function:
+            qual = _qualify(qual, _assigned_name(stmt))
         self._children(stmt, qual, in_function)
 
     def _function(self, func, qual: str) -> None:
+        inner = _qualify(qual, func.name)
         for node in func.decorator_list:
-            self._expr(node, qual)
-        inner = func.name if qual == "<module>" else f"{qual}.{func.name}"
+            self._expr(node, inner)
         if func.name in SKIPPED_FUNCTIONS:
             return
         self._defaults(func, inner)
@@ -319,6 +321,24 @@ class Collector:
         names = [n for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
         plain = all(isinstance(t, ast.Name | ast.Tuple | ast.List | ast.Starred) for t in targets)
         return bool(targets) and not (plain and all(id(n) in first_bindings for n in names))
+
+
+def _qualify(qual: str, name: str | None) -> str:
+    if name is None:
+        return qual
+    return name if qual == "<module>" else f"{qual}.{name}"
+
+
+def _assigned_name(stmt: ast.stmt) -> str | None:
+    """The name a top-level or class-level assignment binds: it places that code's mutants
+    by the constant they change, which no edit elsewhere in the file moves."""
+    targets = {
+        ast.Assign: lambda: stmt.targets[0],
+        ast.AnnAssign: lambda: stmt.target,
+        ast.AugAssign: lambda: stmt.target,
+    }.get(type(stmt))
+    target = targets() if targets else None
+    return target.id if isinstance(target, ast.Name) else None
 
 
 def _first_bindings(func: ast.FunctionDef | ast.AsyncFunctionDef) -> set[int]:
