@@ -29,26 +29,38 @@ def mark_missing(
 ) -> None:
     """Mark ``candidates`` (of ``present`` rows not yet missing) missing, unless that many
     look like a glitch of the listing rather than jobs Creatify deleted."""
-    if not candidates:
+    gone = unwritten(candidates, started)
+    if not gone:
         return
     share = float(creatify_settings.SYNC_MISSING_MAX_SHARE)
-    if len(candidates) == present or len(candidates) > share * present:
-        result.missing_withheld = len(candidates)
+    if len(gone) == present or len(gone) > share * present:
+        result.missing_withheld = len(gone)
         logger.error(
             "Creatify's complete listing lacks %d of %d mirrored job(s), more than "
             "SYNC_MISSING_MAX_SHARE (%g): taken for a glitch, none marked missing",
-            len(candidates),
+            len(gone),
             present,
             share,
         )
         return
-    result.missing = mark_missing_rows(candidates, started)
+    result.missing = mark_missing_rows(gone, started)
+
+
+def unwritten(candidates: list[Any], started: datetime) -> list[Any]:
+    """The candidates nothing has written since the sync started (read before the listing
+    was fetched): a job created meanwhile through the API, a webhook's refresh or another
+    sync is absent from the listing because it is new, not because it is gone."""
+    rows = AuroraFlow.objects.filter(unwritten_since(started), missing_since__isnull=True)
+    return [
+        pk
+        for chunk in chunked(candidates, creatify_settings.SYNC_BATCH_SIZE)
+        for pk in rows.filter(pk__in=chunk).values_list("pk", flat=True)
+    ]
 
 
 def mark_missing_rows(candidates: list[Any], started: datetime) -> int:
-    # Only rows nothing has written since this sync started (read before the listing was
-    # fetched): a job created meanwhile through the API, a webhook's refresh or another
-    # sync is absent from the listing because it is new, not because it is gone.
+    # The same condition again: a row written between the read above and this update is
+    # left alone.
     marked = 0
     for chunk in chunked(candidates, creatify_settings.SYNC_BATCH_SIZE):
         marked += AuroraFlow.objects.filter(

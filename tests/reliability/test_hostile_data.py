@@ -19,7 +19,12 @@ from hypothesis import strategies as st
 
 from django_creatify.models import AuroraFlow
 from django_creatify.sandbox import Fault
-from django_creatify.sync import refresh_active_aurora_flows, sync_aurora_flows
+from django_creatify.sync import (
+    apply_aurora_payloads,
+    record_created_flow,
+    refresh_active_aurora_flows,
+    sync_aurora_flows,
+)
 
 from ..helpers import served
 
@@ -213,3 +218,21 @@ def test_unfinished_jobs_marked_missing_are_still_refreshed_by_id(creatify_sandb
     assert running[0]["id"] in request.query["ids"].split(",")
     row = AuroraFlow.objects.get(pk=running[0]["id"])
     assert (row.status, row.missing_since) == ("done", None)
+
+
+def test_a_job_written_while_a_listing_runs_is_neither_missing_nor_a_glitch(
+    creatify_sandbox, caplog
+):
+    """A job the site creates after the listing was fetched is absent from it because it
+    is new: it must not count towards the glitch rule either."""
+    (created,) = creatify_sandbox.add_jobs(1, status="running")
+
+    def empty_listing_then_a_create():
+        record_created_flow(created)
+        yield from ()
+
+    with caplog.at_level(logging.ERROR, logger="django_creatify.sync"):
+        result = apply_aurora_payloads(empty_listing_then_a_create(), complete_listing=True)
+    assert (result.missing, result.missing_withheld) == (0, 0)
+    assert "glitch" not in caplog.text
+    assert AuroraFlow.objects.get().missing_since is None
