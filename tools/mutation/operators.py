@@ -258,6 +258,8 @@ class Collector:
         test = getattr(parent, name) if index is None else getattr(parent, name)[index]
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             return  # dropping the ``not`` is the generic negation of that node
+        if isinstance(test, ast.Constant):
+            return  # ``while True``: the ``bool`` operator flips it already
         new = _negated(test)
         self._add(qual, "negate", test, parent, name, index, new, text=ast.unparse(new))
 
