@@ -34,10 +34,13 @@ class Candidate:
     line: int
     original: str
     mutated: str
+    # The same change made on the tree, which the spliced text must parse back to.
     parent: ast.AST
     field: str
     index: int | None
     new_value: Any
+    # Splices to try in turn, (start, end, text) in characters: the replacement as Python
+    # writes it, then parenthesised for where the surrounding code binds tighter.
     edits: list[tuple[int, int, str]]
     occurrence: int = 0
 
