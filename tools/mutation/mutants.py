@@ -10,7 +10,10 @@ from __future__ import annotations
 import ast
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .operators import Collector
 
 OPERATORS: tuple[str, ...] = (
     "compare",
@@ -124,7 +127,7 @@ class Text:
         )
 
 
-def materialize(collector: Any, cand: Candidate) -> Mutant | None:
+def materialize(collector: Collector, cand: Candidate) -> Mutant | None:
     """Splice ``cand`` into the source; ``None`` if no splice gives exactly the mutated tree."""
     expected = _expected_dump(collector.tree, cand)
     source = collector.text.source
