@@ -10,7 +10,10 @@ from __future__ import annotations
 import ast
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .operators import Collector
 
 OPERATORS: tuple[str, ...] = (
     "compare",
@@ -34,10 +37,13 @@ class Candidate:
     line: int
     original: str
     mutated: str
+    # The same change made on the tree, which the spliced text must parse back to.
     parent: ast.AST
     field: str
     index: int | None
     new_value: Any
+    # Splices to try in turn, (start, end, text) in characters: the replacement as Python
+    # writes it, then parenthesised for where the surrounding code binds tighter.
     edits: list[tuple[int, int, str]]
     occurrence: int = 0
 
@@ -121,7 +127,7 @@ class Text:
         )
 
 
-def materialize(collector: Any, cand: Candidate) -> Mutant | None:
+def materialize(collector: Collector, cand: Candidate) -> Mutant | None:
     """Splice ``cand`` into the source; ``None`` if no splice gives exactly the mutated tree."""
     expected = _expected_dump(collector.tree, cand)
     source = collector.text.source

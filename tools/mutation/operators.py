@@ -29,7 +29,7 @@ COMPARE_SWAPS: dict[type, type] = {
 
 LOGGER_NAMES = frozenset({"logger", "log", "logging", "LOGGER"})
 SKIPPED_FUNCTIONS = frozenset({"__repr__"})
-# Never walked: types are not behaviour, and f-string parts have no reliable positions.
+# Never walked: types are not behaviour.
 SKIPPED_FIELDS = frozenset({"annotation", "returns", "type_comment"})
 
 
@@ -88,6 +88,11 @@ class Collector:
         self.tree = ast.parse(source)
         self.found: list[Candidate] = []
         self._first_bindings: set[int] = set()
+        self._parents = {
+            id(child): parent
+            for parent in ast.walk(self.tree)
+            for child in ast.iter_child_nodes(parent)
+        }
 
     def collect(self) -> list[Candidate]:
         self._body(self.tree, "body", "<module>", in_function=False)
@@ -218,6 +223,7 @@ class Collector:
                 self._expr(value, qual, in_function)
 
     def _expr(self, node: ast.AST, qual: str, in_function: bool = False) -> None:
+        # In 3.11 the parts of an f-string carry no reliable positions to splice at.
         if isinstance(node, ast.JoinedStr) or _is_logging_call(node):
             return
         if isinstance(node, ast.Lambda):
@@ -258,6 +264,8 @@ class Collector:
         test = getattr(parent, name) if index is None else getattr(parent, name)[index]
         if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
             return  # dropping the ``not`` is the generic negation of that node
+        if isinstance(test, ast.Constant):
+            return  # ``while True``: the ``bool`` operator flips it already
         new = _negated(test)
         self._add(qual, "negate", test, parent, name, index, new, text=ast.unparse(new))
 
@@ -297,16 +305,6 @@ class Collector:
                         return parent, name, i
         raise LookupError(node)
 
-    @property
-    def _parents(self) -> dict[int, ast.AST]:
-        if not hasattr(self, "_parent_map"):
-            self._parent_map = {
-                id(child): parent
-                for parent in ast.walk(self.tree)
-                for child in ast.iter_child_nodes(parent)
-            }
-        return self._parent_map
-
     @staticmethod
     def _removable(stmt: ast.stmt, first_bindings: set[int]) -> bool:
         """Not a first assignment to a local: removing one only raises ``NameError``."""
@@ -332,12 +330,12 @@ def _qualify(qual: str, name: str | None) -> str:
 def _assigned_name(stmt: ast.stmt) -> str | None:
     """The name a top-level or class-level assignment binds: it places that code's mutants
     by the constant they change, which no edit elsewhere in the file moves."""
-    targets = {
-        ast.Assign: lambda: stmt.targets[0],
-        ast.AnnAssign: lambda: stmt.target,
-        ast.AugAssign: lambda: stmt.target,
-    }.get(type(stmt))
-    target = targets() if targets else None
+    if isinstance(stmt, ast.Assign):
+        target = stmt.targets[0]
+    elif isinstance(stmt, ast.AnnAssign | ast.AugAssign):
+        target = stmt.target
+    else:
+        return None
     return target.id if isinstance(target, ast.Name) else None
 
 
