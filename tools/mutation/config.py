@@ -89,7 +89,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     "bulk.py": _SYNC_TESTS,
     "webhooks.py": (*_WEBHOOK_TESTS, "tests/reliability/test_security.py"),
     "hints.py": ("tests/test_hint_requeue.py", *_WEBHOOK_TESTS),
-    "hint_store.py": _WEBHOOK_TESTS,
+    "hint_store.py": ("tests/test_hint_store.py", *_WEBHOOK_TESTS),
     "locks.py": (
         "tests/test_locks.py",
         "tests/test_tasks.py",
