@@ -10,6 +10,7 @@ from celery.result import AsyncResult
 
 from django_creatify import locks, tasks
 from django_creatify.exceptions import ServerError
+from django_creatify.hint_store import record_hint
 
 from .conftest import celery_eagerness
 
@@ -119,3 +120,22 @@ def test_only_a_task_that_ran_here_and_succeeded_counts_as_run_inline(
     queued = tasks.request_refresh(job["id"])
     assert isinstance(queued, AsyncResult) and not tasks.ran_inline(queued)
     assert not tasks.ran_inline(None)
+
+
+def test_a_queued_drain_gives_its_lease_back_on_start_so_later_hints_queue_the_next(
+    creatify_sandbox, queued_tasks, lease_clock
+):
+    first, second = [job["id"] for job in creatify_sandbox.add_jobs(2, status="done")]
+    record_hint(uuid.UUID(first), {"id": first}, None)
+    tasks.request_hint_drain()
+    record_hint(uuid.UUID(second), {"id": second}, None)
+    tasks.request_hint_drain()  # within the interval: joins the queued drain
+    ((name, args, kwargs),) = queued_tasks
+    assert name == tasks.process_webhook_hints.name and kwargs["lease"]
+
+    with celery_eagerness(True):
+        assert tasks.process_webhook_hints.apply(args, kwargs).get()["refreshed"] == 2
+    assert locks.current_holder(tasks.HINT_DRAIN_LEASE) is None
+    record_hint(uuid.UUID(first), {"id": first, "status": "done"}, None)
+    tasks.request_hint_drain()
+    assert len(queued_tasks) == 2
