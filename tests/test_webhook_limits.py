@@ -88,19 +88,18 @@ def test_a_body_that_cannot_be_read_is_a_400_stored_as_refused(queued_tasks):
 
 
 @pytest.mark.parametrize(
-    ("digits", "stored"),
-    [
-        ("12345678901234567890", 12345678901234567890),
-        ("123456789012345678901", 1.2345678901234568e20),
-    ],
+    ("digits", "exact"),
+    [("12345678901234567890", True), ("123456789012345678901", False)],
     ids=["20-digits-exact", "21-digits-float"],
 )
 def test_numbers_up_to_20_digits_are_kept_exact_and_longer_ones_as_floats(
-    queued_tasks, digits, stored
+    queued_tasks, digits, exact
 ):
     flow_id = str(uuid.uuid4())
     with webhook_settings():
         response = post(SECRET, f'{{"id": "{flow_id}", "status": {digits}}}')
     assert response.status_code == 200
     value = WebhookEvent.objects.get().payload["status"]
-    assert value == stored and type(value) is type(stored)
+    # PostgreSQL's jsonb gives a float back as its shortest decimal, an int.
+    assert (value == int(digits)) is exact
+    assert float(value) == pytest.approx(float(digits), rel=1e-15)
