@@ -98,3 +98,13 @@ def test_the_very_first_event_is_drained_too(creatify_sandbox):
     WebhookEvent.objects.create(pk=1, flow_id=job["id"], outcome=Outcome.PENDING)
     assert hints.drain_pending().refreshed == 1
     assert outcomes() == {Outcome.REFRESHED: 1}
+
+
+def test_a_drain_with_nothing_pending_asks_nothing(creatify_sandbox):
+    WebhookEvent.objects.create(flow_id=uuid.uuid4(), outcome=Outcome.REFRESHED)
+    out = io.StringIO()
+    call_command("creatify_webhooks", "--process-pending", stdout=out)
+    assert out.getvalue().strip() == (
+        "processed 0 pending event(s): refreshed 0, unknown 0, failed 0 (0 requests)"
+    )
+    assert creatify_sandbox.requests == []
