@@ -42,9 +42,11 @@ _WEBHOOK_TESTS = (
     "tests/test_webhooks.py",
     "tests/test_webhook_hints.py",
     "tests/test_webhook_bookkeeping.py",
-    "tests/test_webhook_flood.py",
+    "tests/test_webhook_limits.py",
     "tests/test_webhook_fuzz.py",
     "tests/test_broker_down.py",
+    # The 10,000-hint flood last: it is the slowest, and what it alone checks is speed.
+    "tests/test_webhook_flood.py",
 )
 TESTS: dict[str, tuple[str, ...]] = {
     "client.py": (
@@ -86,8 +88,8 @@ TESTS: dict[str, tuple[str, ...]] = {
     ),
     "bulk.py": _SYNC_TESTS,
     "webhooks.py": (*_WEBHOOK_TESTS, "tests/reliability/test_security.py"),
-    "hints.py": _WEBHOOK_TESTS,
-    "hint_store.py": _WEBHOOK_TESTS,
+    "hints.py": ("tests/test_hint_requeue.py", *_WEBHOOK_TESTS),
+    "hint_store.py": ("tests/test_hint_store.py", *_WEBHOOK_TESTS),
     "locks.py": (
         "tests/test_locks.py",
         "tests/test_tasks.py",
@@ -96,6 +98,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     ),
     "tasks.py": (
         "tests/test_tasks.py",
+        "tests/test_task_delivery.py",
         "tests/test_webhook_hints.py",
         "tests/test_error_taxonomy.py",
         "tests/test_broker_down.py",
