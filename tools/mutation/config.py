@@ -49,12 +49,14 @@ _WEBHOOK_TESTS = (
 TESTS: dict[str, tuple[str, ...]] = {
     "client.py": (
         "tests/test_client.py",
+        "tests/test_client_edges.py",
         "tests/test_error_taxonomy.py",
         "tests/test_sync_bounds.py",
         "tests/reliability/test_faults.py",
         "tests/test_create_fields.py",
     ),
     "spool.py": (
+        "tests/test_spool.py",
         "tests/test_sync_bounds.py",
         "tests/test_client.py",
         "tests/test_performance_properties.py",
@@ -73,6 +75,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     ),
     "payloads.py": (
         "tests/test_payloads.py",
+        "tests/test_payloads_edges.py",
         "tests/test_field_table.py",
         "tests/reliability/test_hostile_data.py",
         "tests/reliability/test_payload_properties.py",
