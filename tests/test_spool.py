@@ -8,7 +8,7 @@ import requests
 from urllib3 import HTTPResponse
 
 from django_creatify.exceptions import PayloadError
-from django_creatify.spool import BodySpool, arriving
+from django_creatify.spool import BodySpool, arriving, first_bytes
 
 
 def test_a_body_past_the_size_limit_is_refused_and_nothing_of_it_kept():
@@ -41,3 +41,13 @@ def test_a_body_read_where_no_socket_can_be_reached_arrives_whole():
     response = requests.Response()
     response.raw = HTTPResponse(body=io.BytesIO(b'[{"id": 1}]'), preload_content=False)
     assert list(arriving(response, lambda: 5.0, 1.0, 4)) == [b'[{"i', b'd": ', b"1}]"]
+
+
+def test_an_error_body_is_read_no_further_than_the_part_shown():
+    def pieces():
+        yield b"ab"
+        yield b"cd"
+        raise AssertionError("read past the part shown")
+
+    assert first_bytes(pieces(), 4) == b"abcd"
+    assert first_bytes(iter([b"abc", b"def"]), 4) == b"abcd"

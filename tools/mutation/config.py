@@ -63,6 +63,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     ),
     "listing.py": (
         "tests/test_listing.py",
+        "tests/test_listing_edges.py",
         "tests/test_sync_bounds.py",
         "tests/test_performance_properties.py",
         "tests/test_sync_bookkeeping.py",
