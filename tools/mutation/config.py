@@ -70,6 +70,7 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/reliability/test_payload_properties.py",
     ),
     "cursor.py": (
+        "tests/test_cursor.py",
         "tests/test_listing.py",
         "tests/test_sync_bounds.py",
         "tests/test_performance_properties.py",

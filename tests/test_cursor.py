@@ -1,0 +1,33 @@
+"""Walking items byte by byte: reads of one byte, and a buffer trimmed on every read, so a
+string may close on the first byte the buffer holds."""
+
+import io
+
+import pytest
+
+from django_creatify import cursor
+from django_creatify.listing import JsonArrayBody, Unreadable
+
+JOB_ID = "6a1f2e3d-4c5b-4a69-8d7e-0f1a2b3c4d5e"
+
+
+@pytest.fixture
+def byte_reads(monkeypatch):
+    monkeypatch.setattr(cursor, "READ_BYTES", 1)
+    monkeypatch.setattr(cursor, "TRIM_BYTES", 1)
+
+
+def scanned(data: bytes, limit: int) -> list:
+    body = JsonArrayBody(io.BytesIO(data), source="/api/aurora/", max_item_bytes=limit)
+    return list(body.scan())
+
+
+def test_an_item_too_large_is_walked_to_its_end_one_byte_at_a_time(byte_reads):
+    large = b'{"id": "' + JOB_ID.encode() + b'", "name": "' + b"a" * 300 + b'"}'
+    data = b"[" + large + b', {"id": "next", "s": "}"}]'
+    skipped, following = scanned(data, limit=60)
+    assert skipped.value == Unreadable(
+        f"{len(large)} bytes, larger than CREATIFY['SYNC_MAX_ITEM_BYTES'] (60)", JOB_ID
+    )
+    assert (skipped.offset, skipped.length) == (1, len(large))
+    assert following.value == {"id": "next", "s": "}"}
