@@ -2,6 +2,7 @@
 string may close on the first byte the buffer holds."""
 
 import io
+import json
 
 import pytest
 
@@ -31,3 +32,20 @@ def test_an_item_too_large_is_walked_to_its_end_one_byte_at_a_time(byte_reads):
     )
     assert (skipped.offset, skipped.length) == (1, len(large))
     assert following.value == {"id": "next", "s": "}"}
+
+
+def test_a_flat_object_is_found_by_the_guess_and_decoded_in_one_attempt(monkeypatch):
+    # The speed of a listing rests on this: a walk, or a failed decode, per item would
+    # double the cost of the common case.
+    attempts = []
+    original = json.JSONDecoder.raw_decode
+
+    def counting(self, text, *args, **kwargs):
+        attempts.append(text)
+        return original(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(json.JSONDecoder, "raw_decode", counting)
+    data = b'[{"id": "a", "n": 1}, {"id": "b"} ,\n{"id": "c"}]'
+    found = scanned(data, limit=1000)
+    assert [item.value for item in found] == [{"id": "a", "n": 1}, {"id": "b"}, {"id": "c"}]
+    assert attempts == ['{"id": "a", "n": 1}', '{"id": "b"}', '{"id": "c"}']
