@@ -51,3 +51,11 @@ def test_an_error_body_is_read_no_further_than_the_part_shown():
 
     assert first_bytes(pieces(), 4) == b"abcd"
     assert first_bytes(iter([b"abc", b"def"]), 4) == b"abcd"
+
+
+def test_an_escape_of_nul_split_across_two_reads_is_seen():
+    with BodySpool() as spool:
+        spool.fill([b'[{"name": "a\\u00', b'00b"}]'])
+        assert spool.needs_scrubbing is True
+        spool.fill([b"[]"])
+        assert spool.needs_scrubbing is False
