@@ -1,5 +1,6 @@
-"""Walking items byte by byte: reads of one byte, and a buffer trimmed on every read, so a
-string may close on the first byte the buffer holds."""
+"""Finding where items end: the guess that serves the common case in one decode, and the
+walk read one byte at a time with a buffer trimmed on every read, so that a string may
+close on the first byte the buffer holds."""
 
 import io
 import json
