@@ -51,30 +51,35 @@ _WEBHOOK_TESTS = (
 TESTS: dict[str, tuple[str, ...]] = {
     "client.py": (
         "tests/test_client.py",
+        "tests/test_client_edges.py",
         "tests/test_error_taxonomy.py",
         "tests/test_sync_bounds.py",
         "tests/reliability/test_faults.py",
         "tests/test_create_fields.py",
     ),
     "spool.py": (
+        "tests/test_spool.py",
         "tests/test_sync_bounds.py",
         "tests/test_client.py",
         "tests/test_performance_properties.py",
     ),
     "listing.py": (
         "tests/test_listing.py",
+        "tests/test_listing_edges.py",
         "tests/test_sync_bounds.py",
         "tests/test_performance_properties.py",
         "tests/test_sync_bookkeeping.py",
         "tests/reliability/test_payload_properties.py",
     ),
     "cursor.py": (
+        "tests/test_cursor.py",
         "tests/test_listing.py",
         "tests/test_sync_bounds.py",
         "tests/test_performance_properties.py",
     ),
     "payloads.py": (
         "tests/test_payloads.py",
+        "tests/test_payloads_edges.py",
         "tests/test_field_table.py",
         "tests/reliability/test_hostile_data.py",
         "tests/reliability/test_payload_properties.py",
