@@ -90,6 +90,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     "hint_store.py": _WEBHOOK_TESTS,
     "locks.py": (
         "tests/test_locks.py",
+        "tests/test_lease_renewer.py",
         "tests/test_tasks.py",
         "tests/test_command.py",
         "tests/test_admin.py",
