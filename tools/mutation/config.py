@@ -80,6 +80,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     ),
     "sync.py": (*_SYNC_TESTS, "tests/test_tasks.py"),
     "missing.py": (
+        "tests/test_missing_log.py",
         "tests/test_sync_bookkeeping.py",
         "tests/reliability/test_hostile_data.py",
         "tests/test_sync.py",
