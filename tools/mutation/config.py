@@ -31,6 +31,7 @@ MODULES: tuple[str, ...] = (
 # focused tests.
 _SYNC_TESTS = (
     "tests/test_sync.py",
+    "tests/test_sync_datetimes.py",
     "tests/test_sync_bookkeeping.py",
     "tests/test_field_table.py",
     "tests/reliability/test_hostile_data.py",
