@@ -170,3 +170,20 @@ def test_a_renewer_never_keeps_its_process_alive():
         timeout=30,
     )
     assert (finished.returncode, finished.stdout) == (0, "leaving\n"), finished.stderr
+
+
+@pytest.mark.django_db
+def test_no_renewal_outlives_its_single_flight_block(monkeypatch):
+    renewed = threading.Event()
+
+    def renew(name, holder, ttl):
+        renewed.set()
+        return True
+
+    monkeypatch.setattr(locks, "renew", renew)
+    with locks.single_flight("job", 60, renew_every=0.001) as holder:
+        assert holder is not None
+        assert renewed.wait(5)
+    renewers = [t for t in threading.enumerate() if t.name == "lease-renewer:job"]
+    assert renewers == []
+    assert locks.current_holder("job") is None
