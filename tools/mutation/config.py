@@ -34,6 +34,7 @@ _SYNC_TESTS = (
     "tests/test_sync_datetimes.py",
     "tests/test_sync_partial_writes.py",
     "tests/test_sync_client_ownership.py",
+    "tests/test_bulk_copy.py",
     "tests/test_sync_bookkeeping.py",
     "tests/test_field_table.py",
     "tests/reliability/test_hostile_data.py",
