@@ -216,3 +216,23 @@ def test_items_past_the_kept_bytes_are_read_again_and_all_written_exactly(
         assert (result.updated, result.unchanged, result.created) == (33, 97, 0)
         assert 0 < len(reads_again) < 33
         assert_rows_equal_served(creatify_sandbox)
+
+
+def test_items_are_kept_decoded_up_to_exactly_the_kept_bytes_and_unreadable_ones_are_free(
+    creatify_sandbox, reads_again, monkeypatch, settings
+):
+    creatify_sandbox.add_jobs(3, seed=9)
+    items = split_array(served_body(creatify_sandbox))
+    limit = max(len(item) for item in items) + 100
+    huge = json.loads(items[0])
+    huge = {**huge, "id": str(uuid.uuid4()), "name": "x" * limit}
+    parts = [json.dumps(huge).encode(), *items]
+    offsets = [1 + sum(len(part) + 1 for part in parts[:at]) for at in range(len(parts))]
+    # The unreadable item costs nothing; the first two jobs fill the kept bytes exactly.
+    monkeypatch.setattr(sync_module, "KEEP_DECODED_BYTES", len(items[0]) + len(items[1]))
+    settings.CREATIFY = {**settings.CREATIFY, "SYNC_MAX_ITEM_BYTES": limit}
+    creatify_sandbox.inject(Fault.body(200, b"[" + b",".join(parts) + b"]"))
+
+    result = sync_aurora_flows()
+    assert (result.created, result.skipped) == (3, 1)
+    assert reads_again == [offsets[3]]

@@ -31,6 +31,10 @@ MODULES: tuple[str, ...] = (
 # focused tests.
 _SYNC_TESTS = (
     "tests/test_sync.py",
+    "tests/test_sync_datetimes.py",
+    "tests/test_sync_partial_writes.py",
+    "tests/test_sync_client_ownership.py",
+    "tests/test_bulk_copy.py",
     "tests/test_sync_bookkeeping.py",
     "tests/test_field_table.py",
     "tests/reliability/test_hostile_data.py",
@@ -87,6 +91,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     ),
     "sync.py": (*_SYNC_TESTS, "tests/test_tasks.py"),
     "missing.py": (
+        "tests/test_missing_log.py",
         "tests/test_sync_bookkeeping.py",
         "tests/reliability/test_hostile_data.py",
         "tests/test_sync.py",
@@ -97,6 +102,7 @@ TESTS: dict[str, tuple[str, ...]] = {
     "hint_store.py": ("tests/test_hint_store.py", *_WEBHOOK_TESTS),
     "locks.py": (
         "tests/test_locks.py",
+        "tests/test_lease_renewer.py",
         "tests/test_tasks.py",
         "tests/test_command.py",
         "tests/test_admin.py",
