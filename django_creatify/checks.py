@@ -193,3 +193,18 @@ def _template_exists(name: str) -> bool:
     except TemplateDoesNotExist:
         return False
     return True
+
+
+@register(Tags.compatibility)
+def check_time_zones(app_configs=None, **kwargs):
+    # Creatify's times carry their offset: the mirror stores and compares aware datetimes.
+    if settings.USE_TZ:
+        return []
+    return [
+        Error(
+            "django_creatify needs USE_TZ = True: Creatify's timestamps carry a time zone, "
+            "and the mirror compares them to decide which payload is newer.",
+            hint="Set USE_TZ = True (Django's default since 5.0).",
+            id="django_creatify.E007",
+        )
+    ]

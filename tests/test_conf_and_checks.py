@@ -166,3 +166,13 @@ def test_manage_py_check_fails_on_a_missing_app():
     missing = override_settings(INSTALLED_APPS=WITHOUT_FILTERS)
     with missing, pytest.raises(SystemCheckError, match=r"django_creatify\.E005"):
         call_command("check")
+
+
+def test_use_tz_off_is_an_error_with_a_hint(settings):
+    from django_creatify.checks import check_time_zones
+
+    settings.USE_TZ = False
+    (error,) = check_time_zones()
+    assert error.id == "django_creatify.E007" and "USE_TZ = True" in error.hint
+    settings.USE_TZ = True
+    assert check_time_zones() == []
