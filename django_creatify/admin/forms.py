@@ -9,21 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from ..api.serializers import AuroraFlowCreateSerializer, model_versions
 from ..conf import creatify_settings
+from ..payloads import CREATE_FIELDS
 from ..pricing import RESOLUTIONS, price_list
 
 # Every field of the create body, in the order a person fills them in.
-FORM_FIELDS = (
-    "audio",
-    "image",
-    "name",
-    "text_prompt",
-    "prompt_guidance_scale",
-    "model_version",
-    "resolution",
-    "ttl_days",
-    "output_upload_url",
-    "webhook_url",
-)
+FORM_FIELDS = CREATE_FIELDS
 
 
 class AuroraFlowCreateForm(forms.Form):
