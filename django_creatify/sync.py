@@ -178,13 +178,13 @@ def apply_aurora_payloads(items: Iterable[Any], *, complete_listing: bool = Fals
         if parsed.flows:
             _write_batch(parsed.flows, started, result, writer)
     if complete_listing:
-        present = AuroraFlow.objects.filter(missing_since__isnull=True)
-        unlisted = [
-            pk
-            for pk in present.values_list("pk", flat=True).iterator(MISSING_SCAN_CHUNK)
-            if pk not in seen
-        ]
-        mark_missing(result, unlisted, present.count(), started)
+        present = list(
+            AuroraFlow.objects.filter(missing_since__isnull=True)
+            .values_list("pk", flat=True)
+            .iterator(MISSING_SCAN_CHUNK)
+        )
+        unlisted = [pk for pk in present if pk not in seen]
+        mark_missing(result, unlisted, len(present), started)
     return result
 
 

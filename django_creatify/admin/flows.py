@@ -246,17 +246,12 @@ class AuroraFlowAdmin(BoundedSearchMixin, AdminToolViews, CreateAtCreatify, admi
         except CreatifyError as exc:
             self._report_failure(request, kind, exc)
             return None
-        last_sync.record(kind, result)
-        self.message_user(
-            request,
-            ngettext(
-                "Refreshed %(n)d job from Creatify: %(result)s.",
-                "Refreshed %(n)d jobs from Creatify: %(result)s.",
-                len(ids),
-            )
-            % {"n": len(ids), "result": describe_result(result, requested=len(ids))},
-            messages.SUCCESS,
-        )
+        text = ngettext(
+            "Refreshed %(n)d job from Creatify: %(result)s.",
+            "Refreshed %(n)d jobs from Creatify: %(result)s.",
+            len(ids),
+        ) % {"n": len(ids), "result": describe_result(result, requested=len(ids))}
+        self._report_success(request, kind, result, text)
         return None
 
     def _queue_refresh(self, request, ids: list[str]) -> None:
@@ -281,6 +276,10 @@ class AuroraFlowAdmin(BoundedSearchMixin, AdminToolViews, CreateAtCreatify, admi
             % {"n": len(ids), "tasks": len(chunks)},
             messages.INFO,
         )
+
+    def _report_success(self, request, kind: str, result: sync.SyncResult, text: str) -> None:
+        last_sync.record(kind, result)
+        self.message_user(request, text, messages.SUCCESS)
 
     def _report_failure(self, request, kind: str, exc: CreatifyError) -> None:
         # The message describes Creatify's answer, never the request (no key in it).

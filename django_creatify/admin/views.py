@@ -107,13 +107,8 @@ class AdminToolViews:
         except CreatifyError as exc:
             self._report_failure(request, kind, exc)
         else:
-            last_sync.record(kind, result)
-            self.message_user(
-                request,
-                _("Synced every job from Creatify: %(result)s.")
-                % {"result": describe_result(result)},
-                messages.SUCCESS,
-            )
+            text = _("Synced every job from Creatify: %(result)s.")
+            self._report_success(request, kind, result, text % {"result": describe_result(result)})
         return self._redirect_back(request, self._url("changelist"))
 
     def refresh_view(self, request, object_id):
@@ -131,13 +126,9 @@ class AdminToolViews:
         except CreatifyError as exc:
             self._report_failure(request, kind, exc)
         else:
-            last_sync.record(kind, result)
-            self.message_user(
-                request,
-                _("Refreshed from Creatify: %(result)s.")
-                % {"result": describe_result(result, requested=1)},
-                messages.SUCCESS,
-            )
+            text = _("Refreshed from Creatify: %(result)s.")
+            summary = describe_result(result, requested=1)
+            self._report_success(request, kind, result, text % {"result": summary})
         return HttpResponseRedirect(self._url("change", obj.pk))
 
     def poll_view(self, request):
