@@ -7,7 +7,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class AuroraStatus(models.TextChoices):
+class JobStatus(models.TextChoices):
+    """The statuses every family documents (some type the field as a plain string)."""
+
     PENDING = "pending", _("Pending")
     IN_QUEUE = "in_queue", _("In queue")
     RUNNING = "running", _("Running")
@@ -22,6 +24,9 @@ class ModelVersion(models.TextChoices):
     AURORA_V2 = "aurora_v2", _("Aurora v2")
 
 
-FINISHED_STATUSES = frozenset({AuroraStatus.DONE, AuroraStatus.FAILED, AuroraStatus.REJECTED})
-ACTIVE_STATUSES = frozenset({AuroraStatus.PENDING, AuroraStatus.IN_QUEUE, AuroraStatus.RUNNING})
+# Aurora's name for it, from before there were several families.
+AuroraStatus = JobStatus
+
+FINISHED_STATUSES = frozenset({JobStatus.DONE, JobStatus.FAILED, JobStatus.REJECTED})
+ACTIVE_STATUSES = frozenset({JobStatus.PENDING, JobStatus.IN_QUEUE, JobStatus.RUNNING})
 KNOWN_STATUSES = FINISHED_STATUSES | ACTIVE_STATUSES

@@ -1,4 +1,4 @@
-"""HTTP access to Creatify's Aurora API. Knows nothing of models or the database.
+"""HTTP access to Creatify's job APIs. Knows nothing of models or the database.
 
 Failures the error hierarchy calls transient (connection errors, timeouts, 429,
 500/502/503/504: see :mod:`django_creatify.exceptions`) are retried with exponential
@@ -139,25 +139,31 @@ class CreatifyClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    # -- Aurora -----------------------------------------------------------------------
+    # -- any job family (``path``: its list path, ``/api/<family>/``) ------------------
 
-    def list_aurora(
-        self, ids: Iterable[str | uuid.UUID] | None = None, ordering: str | None = None
+    def list_jobs(
+        self,
+        path: str,
+        ids: Iterable[str | uuid.UUID] | None = None,
+        ordering: str | None = None,
     ) -> list[dict[str, Any]]:
         """Every job, or just ``ids`` (split into requests of at most 100 ids)."""
         params: dict[str, str] = {}
         if ordering:
             params["ordering"] = ordering
         if ids is None:
-            return self._get_list(params)
+            return self._get_list(path, params)
         items: list[dict[str, Any]] = []
         for chunk in chunked(normalize_ids(ids), MAX_IDS_PER_REQUEST):
-            items.extend(self._get_list({**params, "ids": ",".join(chunk)}))
+            items.extend(self._get_list(path, {**params, "ids": ",".join(chunk)}))
         return items
 
     @contextmanager
-    def open_aurora_listing(
-        self, ids: Iterable[str | uuid.UUID] | None = None, ordering: str | None = None
+    def open_listing(
+        self,
+        path: str,
+        ids: Iterable[str | uuid.UUID] | None = None,
+        ordering: str | None = None,
     ) -> Iterator[JsonArrayBody]:
         """The list response (every job, or at most 100 ``ids``) as a spooled body.
 
@@ -178,15 +184,13 @@ class CreatifyClient:
         spool = BodySpool(
             max_bytes=int(creatify_settings.SYNC_MAX_BODY_BYTES),
             deadline=float(creatify_settings.SYNC_DEADLINE),
-            source=f"GET {AURORA_PATH}",
+            source=f"GET {path}",
         )
         with spool:
-            self._send("GET", AURORA_PATH, params=params, sink=spool)
-            yield JsonArrayBody(
-                spool.rewound(), source=AURORA_PATH, needs_scrubbing=spool.needs_scrubbing
-            )
+            self._send("GET", path, params=params, sink=spool)
+            yield JsonArrayBody(spool.rewound(), source=path, needs_scrubbing=spool.needs_scrubbing)
 
-    def iter_aurora(self, ordering: str | None = None) -> Iterator[dict[str, Any]]:
+    def iter_jobs(self, path: str, ordering: str | None = None) -> Iterator[dict[str, Any]]:
         """Every job, one at a time, in bounded memory, for listings too big to hold whole.
 
         The whole body is checked to be one JSON array before the first item is yielded,
@@ -194,7 +198,7 @@ class CreatifyClient:
         item that cannot be read (see :class:`~django_creatify.listing.Unreadable`) is
         logged and left out.
         """
-        with self.open_aurora_listing(ordering=ordering) as body:
+        with self.open_listing(path, ordering=ordering) as body:
             positions = array("q")
             for item in body.scan():
                 positions.extend((item.offset, item.length))
@@ -205,26 +209,51 @@ class CreatifyClient:
                     continue
                 yield value
 
+    def get_job(self, path: str, job_id: str | uuid.UUID) -> dict[str, Any]:
+        (canonical,) = normalize_ids([job_id])
+        return _job_object(self._request("GET", f"{path}{canonical}/"), f"job {canonical}")
+
+    def create_job(self, path: str, body: dict[str, Any], *, preview: bool = False) -> dict:
+        """POST a new job (or, with ``preview``, a preview of one); returns Creatify's
+        answer, the new job."""
+        target = f"{path}preview/" if preview else path
+        answer = self._request("POST", target, json=body, idempotent=False)
+        return _job_object(answer, "the created job")
+
+    def render_job(self, path: str, job_id: str | uuid.UUID) -> dict[str, Any]:
+        """POST ``<id>/render/`` (no body): render a previewed job into its video."""
+        (canonical,) = normalize_ids([job_id])
+        answer = self._request("POST", f"{path}{canonical}/render/", idempotent=False)
+        return _job_object(answer, f"the rendered job {canonical}")
+
+    # -- Aurora, by the names it always had ---------------------------------------------
+
+    def list_aurora(
+        self, ids: Iterable[str | uuid.UUID] | None = None, ordering: str | None = None
+    ) -> list[dict[str, Any]]:
+        return self.list_jobs(AURORA_PATH, ids, ordering)
+
+    def open_aurora_listing(
+        self, ids: Iterable[str | uuid.UUID] | None = None, ordering: str | None = None
+    ):
+        return self.open_listing(AURORA_PATH, ids, ordering)
+
+    def iter_aurora(self, ordering: str | None = None) -> Iterator[dict[str, Any]]:
+        return self.iter_jobs(AURORA_PATH, ordering)
+
     def get_aurora(self, flow_id: str | uuid.UUID) -> dict[str, Any]:
-        (canonical,) = normalize_ids([flow_id])
-        body = self._request("GET", f"{AURORA_PATH}{canonical}/")
-        if not isinstance(body, dict):
-            raise PayloadError(f"Expected a JSON object for job {canonical}, got {_kind(body)}")
-        return body
+        return self.get_job(AURORA_PATH, flow_id)
 
     def create_aurora(self, **fields: Any) -> dict[str, Any]:
         """POST a new job; returns Creatify's 201 body (the new AuroraFlow)."""
-        body = self._request("POST", AURORA_PATH, json=fields, idempotent=False)
-        if not isinstance(body, dict) or "id" not in body:
-            raise PayloadError(f"Expected the created job as a JSON object, got {_kind(body)}")
-        return body
+        return self.create_job(AURORA_PATH, fields)
 
     # -- plumbing ---------------------------------------------------------------------
 
-    def _get_list(self, params: dict[str, str]) -> list[dict[str, Any]]:
-        body = self._request("GET", AURORA_PATH, params=params)
+    def _get_list(self, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
+        body = self._request("GET", path, params=params)
         if not isinstance(body, list):
-            raise PayloadError(f"Expected a JSON array from {AURORA_PATH}, got {_kind(body)}")
+            raise PayloadError(f"Expected a JSON array from {path}, got {_kind(body)}")
         return body
 
     def _request(self, method: str, path: str, **options: Any) -> Any:
@@ -296,6 +325,12 @@ class CreatifyClient:
             "Creatify %s; retry %d/%d in %.2fs", reason, attempt + 1, self.max_retries, delay
         )
         (self._sleep or pause)(delay)
+
+
+def _job_object(body: Any, what: str) -> dict[str, Any]:
+    if not isinstance(body, dict) or "id" not in body:
+        raise PayloadError(f"Expected {what} as a JSON object, got {_kind(body)}")
+    return body
 
 
 def _decode_json(content: bytes, method: str, path: str) -> Any:

@@ -77,6 +77,9 @@ DEFAULTS: dict[str, Any] = {
     # Aurora model versions Creatify added after this release, accepted on create:
     # {"aurora_v3": 1.2} (credits per second, for the estimate; None if unknown).
     "AURORA_EXTRA_MODEL_VERSIONS": {},
+    # The job families to mirror, by Creatify's path segment ("aurora", "lipsyncs",
+    # "lipsyncs_v2", "ai_shorts"); None mirrors every one.
+    "FAMILIES": None,
 }
 
 ENV_FALLBACKS = {"API_ID": "CREATIFY_API_ID", "API_KEY": "CREATIFY_API_KEY"}

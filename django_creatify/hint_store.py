@@ -26,8 +26,11 @@ PENDING = WebhookEvent.Outcome.PENDING
 PENDING_INDEX = next(index.name for index in WebhookEvent._meta.indexes if index.condition)
 
 
-def record_hint(flow_id: uuid.UUID, payload: dict, remote_addr: str | None) -> bool:
-    """Note that job ``flow_id`` may have changed; ``False`` if the backlog is full.
+def record_hint(
+    flow_id: uuid.UUID, payload: dict, remote_addr: str | None, *, family: str = ""
+) -> bool:
+    """Note that job ``flow_id`` (of ``family``, "" when unknown) may have changed;
+    ``False`` if the backlog is full.
 
     ``payload`` must already be storable (the receiver sanitises it). A job with a pending
     event costs one UPDATE that raises its count, and no new row. Another job costs one
@@ -47,7 +50,7 @@ def record_hint(flow_id: uuid.UUID, payload: dict, remote_addr: str | None) -> b
         cursor.execute(bump, [data, address, flow])
         if cursor.rowcount:
             return True
-        cursor.execute(insert, [received, flow, data, address, limit - 1, limit, limit])
+        cursor.execute(insert, [received, flow, family, data, address, limit - 1, limit, limit])
         return cursor.rowcount > 0
 
 
@@ -74,7 +77,7 @@ def _record_statements(alias: str) -> tuple[str, str]:
         f"{column['payload']} = %s, {column['remote_addr']} = %s, {column['claim']} = '' "
         f"WHERE {pending} AND {column['flow_id']} = %s"
     )
-    written = ("received_at", "flow_id", "payload", "remote_addr")
+    written = ("received_at", "flow_id", "family", "payload", "remote_addr")
     constant = {"body_excerpt": "''", "outcome": f"'{PENDING}'", "hints": "1", "claim": "''"}
     constant["error"] = "''"
     names = ", ".join(column[name] for name in (*written, *constant))

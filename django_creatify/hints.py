@@ -9,7 +9,7 @@ together with every other hinted job, 100 ids a GET. An event's life:
   ``WEBHOOK_MAX_PENDING`` events are pending already, in which case nothing is stored.
 - ``drain_pending`` (the ``process_webhook_hints`` task, ``creatify_webhooks
   --process-pending``): takes the pending events that exist when it starts, in chunks,
-  re-reads their jobs with ``sync.sync_aurora_flows(ids=...)`` and marks each event
+  re-reads their jobs, each from its family (:func:`refresh_routed`), and marks each event
   ``refreshed`` (Creatify returned the job), ``unknown`` (it did not: nothing is
   written for it) or ``failed`` (with the error). A hint that arrives while its job is
   being read keeps the event pending, for the next drain.
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -31,7 +31,9 @@ from . import sync
 from .client import CreatifyClient, chunked
 from .conf import creatify_settings
 from .exceptions import CreatifyError, excerpt
+from .families import enabled_families
 from .models import WebhookEvent
+from .sync import SyncResult
 
 logger = logging.getLogger(__name__)
 
@@ -94,17 +96,19 @@ def drain_pending(
             pending_events()
             .filter(pk__gt=after, pk__lte=last)
             .order_by("pk")
-            .values_list("pk", "flow_id")[:chunk]
+            .values_list("pk", "flow_id", "family")[:chunk]
         )
         if not rows:
             break
         after = rows[-1][0]
         claim = uuid.uuid4().hex
-        pending_events().filter(pk__in=[pk for pk, _ in rows]).update(claim=claim)
+        pending_events().filter(pk__in=[row[0] for row in rows]).update(claim=claim)
         # Only events still carrying this claim are marked: a hint since then cleared it.
         claimed = pending_events().filter(claim=claim)
         try:
-            synced = sync.sync_aurora_flows(ids=[flow_id for _, flow_id in rows], client=client)
+            routing = refresh_routed(
+                [(str(flow_id), family) for _, flow_id, family in rows], client=client
+            )
         except CreatifyError as exc:
             drained.error = exc
             error = excerpt(str(exc), 1000)
@@ -116,14 +120,16 @@ def drain_pending(
                 )
             logger.error("Re-reading %d webhook-hinted Creatify job(s) failed: %s", len(rows), exc)
             return drained
-        drained.requests += synced.requests
-        unknown = set(synced.not_found)
+        drained.requests += routing.requests
+        found = routing.found
         done = {"outcome": Outcome.REFRESHED, "processed_at": timezone.now(), "error": ""}
-        unknown_ids = [flow_id for _, flow_id in rows if str(flow_id) in unknown]
+        unknown_ids = [flow_id for _, flow_id, _ in rows if str(flow_id) not in found]
         if unknown_ids:
             drained.unknown += claimed.filter(flow_id__in=unknown_ids).update(
                 **{**done, "outcome": Outcome.UNKNOWN, "claim": ""}
             )
+        for family, ids in _by_family(found).items():
+            claimed.filter(flow_id__in=ids).exclude(family=family).update(family=family)
         drained.refreshed += claimed.update(**done, claim="")
     if drained.processed:
         logger.info(
@@ -133,6 +139,75 @@ def drain_pending(
             drained.requests,
         )
     return drained
+
+
+@dataclass
+class Routed:
+    """What :func:`refresh_routed` did: job id -> family of each job Creatify returned,
+    and each family's sync result."""
+
+    found: dict[str, str] = field(default_factory=dict)
+    results: dict[str, SyncResult] = field(default_factory=dict)
+
+    @property
+    def requests(self) -> int:
+        return sum(result.requests for result in self.results.values())
+
+
+def refresh_routed(
+    hinted: list[tuple[str, str]], *, client: CreatifyClient | None = None
+) -> Routed:
+    """Re-read hinted jobs (id, family or ""), each from its family.
+
+    A job's family is the one its webhook URL named, else the family whose mirror holds
+    it. A job found neither way (made outside this site, or named under a wrong family)
+    is asked of each enabled family in turn until one returns it: Creatify's webhook
+    body does not say which family sent it.
+    """
+    enabled = {family.name: family for family in enabled_families()}
+    routed: dict[str, list[str]] = {name: [] for name in enabled}
+    unrouted: list[str] = []
+    for job_id, family in hinted:
+        routed.get(family, unrouted).append(job_id)
+    for family in enabled.values():
+        if not unrouted:
+            break
+        rows = family.model._default_manager.filter(pk__in=unrouted)
+        mirrored = {str(pk) for pk in rows.values_list("pk", flat=True)}
+        routed[family.name] += [job_id for job_id in unrouted if job_id in mirrored]
+        unrouted = [job_id for job_id in unrouted if job_id not in mirrored]
+    routing = Routed()
+    found = routing.found
+    asked: set[tuple[str, str]] = set()
+
+    def ask(name: str, ids: list[str]) -> None:
+        result = sync.sync_jobs(enabled[name], ids=ids, client=client)
+        if name in routing.results:
+            routing.results[name].merge(result)
+        else:
+            routing.results[name] = result
+        missing = set(result.not_found)
+        found.update((job_id, name) for job_id in ids if job_id not in missing)
+        asked.update((job_id, name) for job_id in ids)
+
+    for name, ids in routed.items():
+        if ids:
+            ask(name, ids)
+    unrouted += [job_id for ids in routed.values() for job_id in ids if job_id not in found]
+    for name in enabled:
+        remaining = [job_id for job_id in unrouted if job_id not in found]
+        if not remaining:
+            break
+        if ids := [job_id for job_id in remaining if (job_id, name) not in asked]:
+            ask(name, ids)
+    return routing
+
+
+def _by_family(found: dict[str, str]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for job_id, family in found.items():
+        grouped.setdefault(family, []).append(job_id)
+    return grouped
 
 
 @dataclass

@@ -14,14 +14,15 @@ from typing import Any
 
 from .conf import creatify_settings
 
-REFRESH_ACTIVE_TASK = "django_creatify.tasks.refresh_active_aurora_flows"
-FULL_SYNC_TASK = "django_creatify.tasks.sync_aurora_flows"
+REFRESH_ACTIVE_TASK = "django_creatify.tasks.refresh_active_jobs"
+FULL_SYNC_TASK = "django_creatify.tasks.sync_all_jobs"
 PURGE_WEBHOOK_EVENTS_TASK = "django_creatify.tasks.purge_webhook_events"
 
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
-    """Active refresh every ``ACTIVE_REFRESH_INTERVAL`` s, full sync every ``FULL_SYNC_INTERVAL`` s,
-    and a daily purge of webhook events older than ``WEBHOOK_RETENTION_DAYS``.
+    """For every enabled family, active refresh every ``ACTIVE_REFRESH_INTERVAL`` s and full
+    sync every ``FULL_SYNC_INTERVAL`` s; and a daily purge of webhook events older than
+    ``WEBHOOK_RETENTION_DAYS``.
 
     A tick that no worker picks up before the next one expires instead of piling up while
     workers are down: the next tick does the same work with fresher data.
@@ -29,12 +30,12 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
     refresh = float(creatify_settings.ACTIVE_REFRESH_INTERVAL)
     full = float(creatify_settings.FULL_SYNC_INTERVAL)
     return {
-        "creatify-refresh-active-aurora-flows": {
+        "creatify-refresh-active-jobs": {
             "task": REFRESH_ACTIVE_TASK,
             "schedule": timedelta(seconds=refresh),
             "options": {"expires": refresh},
         },
-        "creatify-sync-aurora-flows": {
+        "creatify-sync-all-jobs": {
             "task": FULL_SYNC_TASK,
             "schedule": timedelta(seconds=full),
             "options": {"expires": full},

@@ -1,4 +1,6 @@
-"""Celery tasks that keep the mirror fresh: thin ``shared_task`` wrappers over :mod:`.sync`.
+"""Celery tasks that keep every family's mirror fresh: thin ``shared_task`` wrappers over
+:mod:`.sync`, for any family by name (``"aurora"``, ``"lipsyncs"``...), plus Aurora's
+tasks under the names they always had.
 
 No Celery app of our own: the tasks bind to the host's. Arguments are JSON (ids as
 strings) and results are ``SyncResult.as_dict()`` dicts.
@@ -44,8 +46,7 @@ would show as a stream of "delivered again" warnings.
 from __future__ import annotations
 
 import logging
-import random
-from typing import Any, NoReturn
+from typing import Any
 
 from celery import group, shared_task
 from celery.result import AsyncResult, EagerResult
@@ -54,16 +55,22 @@ from . import hint_store, hints, locks, retention, sync
 from .client import MAX_IDS_PER_REQUEST, CreatifyClient, chunked, normalize_ids
 from .conf import creatify_settings
 from .exceptions import CreatifyError
+from .families import AURORA, Family, enabled_families, get_family
+from .task_runs import (  # noqa: F401 (LEASE_END_MARGIN: part of this module's API)
+    LEASE_END_MARGIN,
+    handle_failure,
+    note_redelivery,
+    retry_countdown,
+    retry_when_lease_ends,
+    runs_inline,
+)
 
 logger = logging.getLogger(__name__)
 
-FULL_SYNC_LEASE = "django_creatify.sync_aurora_flows"
+#: Aurora's full-sync lease; every family's is ``get_family(name).full_sync_lease``.
+FULL_SYNC_LEASE = AURORA.full_sync_lease
 REFRESH_MARK_PREFIX = "django_creatify.refresh_aurora_flow:"
 HINT_DRAIN_LEASE = hint_store.DRAIN_LEASE
-
-# A redelivered full sync that finds the lease held tries again this long after the
-# lease's end, so that the end has passed on the worker's clock too.
-LEASE_END_MARGIN = 1.0
 
 # Acknowledged when done, requeued when the process running them dies: see the module's
 # docstring for what the host configures.
@@ -71,65 +78,92 @@ late_ack: dict[str, Any] = {"acks_late": True, "reject_on_worker_lost": True}
 # Expected failures: the worker records them without a traceback; we log them ourselves.
 task_options: dict[str, Any] = {"bind": True, "throws": (CreatifyError,), **late_ack}
 
+__all__ = [
+    "FULL_SYNC_LEASE",
+    "full_sync_busy_message",
+    "ran_inline",
+    "refresh_active_aurora_flows",
+    "refresh_active_jobs",
+    "refresh_aurora_flow",
+    "refresh_aurora_flows",
+    "refresh_jobs",
+    "request_hint_drain",
+    "request_refresh",
+    "retry_countdown",
+    "sync_all_jobs",
+    "sync_aurora_flows",
+    "sync_jobs",
+]
+
 
 @shared_task(**task_options)
-def sync_aurora_flows(self, ids: list[str] | None = None, ordering: str | None = None) -> dict:
-    """Sync every job (one GET of the list), or just ``ids``; one full sync at a time.
+def sync_jobs(self, family: str, ids: list[str] | None = None, ordering=None) -> dict:
+    """Sync every job of ``family`` (one GET of its list), or just ``ids``; one full sync
+    of a family at a time.
 
     A full sync that finds another one running returns ``{"skipped": <who, until when>}``,
     except when it was delivered again after a lost delivery, which may be the lease's
     holder: then it tries again when that lease ends, unless its holder renews it.
     """
-    redelivered = _note_redelivery(self)
-    if ids is not None:
-        return _run(self, ids=ids, ordering=ordering)
-    with locks.single_flight(FULL_SYNC_LEASE, creatify_settings.SYNC_LOCK_TIMEOUT) as holder:
-        if holder is None:
-            busy = full_sync_busy_message()
-            if redelivered:
-                _retry_when_lease_ends(self, busy)
-            return _skipped(busy)
-        try:
-            return _fetch_and_write(self, ordering=ordering)
-        except CreatifyError as exc:
-            failure = exc
-    # Outside the lease, so that a retry the broker delivers at once is not itself skipped.
-    _handle_failure(self, failure)
+    return _sync(self, get_family(family), ids, ordering)
+
+
+@shared_task(**task_options)
+def sync_all_jobs(self) -> dict:
+    """Queue a full sync of each enabled family (``CREATIFY['FAMILIES']``)."""
+    note_redelivery(self)
+    names = [family.name for family in enabled_families()]
+    fanned_out = group([sync_jobs.s(name) for name in names]).apply_async()
+    return {"families": names, "group_id": fanned_out.id}
+
+
+@shared_task(**task_options)
+def refresh_active_jobs(self, family: str | None = None) -> dict:
+    """Fan the unfinished jobs of ``family`` (default: every enabled family) out as one
+    ``refresh_jobs`` task per 100 ids.
+
+    Also asks for a drain of pending webhook hints, so that none waits for another webhook.
+    """
+    families = enabled_families() if family is None else [get_family(family)]
+    return _refresh_active(self, families)
+
+
+@shared_task(**task_options)
+def refresh_jobs(self, family: str, ids: list[str]) -> dict:
+    """Re-read up to 100 jobs of ``family`` with one GET (``ids=``); write what changed."""
+    note_redelivery(self)
+    return _run(self, get_family(family), ids=ids)
+
+
+@shared_task(**task_options)
+def sync_aurora_flows(self, ids: list[str] | None = None, ordering: str | None = None) -> dict:
+    """Aurora's :func:`sync_jobs`, by its name from before there were several families."""
+    return _sync(self, AURORA, ids, ordering)
 
 
 @shared_task(**task_options)
 def refresh_active_aurora_flows(self) -> dict:
-    """Fan the unfinished jobs out as one ``refresh_aurora_flows`` task per 100 ids.
-
-    Also asks for a drain of pending webhook hints, so that none waits for another webhook.
-    """
-    _note_redelivery(self)
-    if hints.has_pending():
-        request_hint_drain()
-    ids = sync.active_flow_ids()
-    chunks = list(chunked(ids, MAX_IDS_PER_REQUEST))
-    if not chunks:
-        return {"active": 0, "chunks": 0, "group_id": None}
-    fanned_out = group([refresh_aurora_flows.s(chunk) for chunk in chunks]).apply_async()
-    logger.info("Refreshing %d active Creatify job(s) in %d task(s)", len(ids), len(chunks))
-    return {"active": len(ids), "chunks": len(chunks), "group_id": fanned_out.id}
+    """Aurora's :func:`refresh_active_jobs`."""
+    return _refresh_active(self, [AURORA])
 
 
 @shared_task(**task_options)
 def refresh_aurora_flows(self, ids: list[str]) -> dict:
-    """Re-read up to 100 jobs with one GET (``ids=``) and write what changed."""
-    _note_redelivery(self)
-    return _run(self, ids=ids)
+    """Aurora's :func:`refresh_jobs`."""
+    note_redelivery(self)
+    return _run(self, AURORA, ids=ids)
 
 
 @shared_task(**task_options)
-def refresh_aurora_flow(self, flow_id: str, coalesce_mark: str | None = None) -> dict:
+def refresh_aurora_flow(
+    self, flow_id: str, coalesce_mark: str | None = None, family: str = AURORA.name
+) -> dict:
     """Re-read one job. Queue it with :func:`request_refresh` to coalesce repeat requests."""
-    _note_redelivery(self)
+    note_redelivery(self)
     if coalesce_mark is not None:
         # Cleared on start, not on finish: a change after this point needs a new fetch.
         locks.release(_refresh_mark(flow_id), coalesce_mark)
-    return _run(self, ids=[flow_id])
+    return _run(self, get_family(family), ids=[flow_id])
 
 
 @shared_task(**task_options)
@@ -144,7 +178,7 @@ def process_webhook_hints(self, lease: str | None = None) -> dict:
     """
     if lease is not None:
         locks.release(HINT_DRAIN_LEASE, lease)
-    inline = _runs_inline(self)
+    inline = runs_inline(self)
     max_retries = int(creatify_settings.TASK_MAX_RETRIES)
     retrying = not inline and self.request.retries < max_retries
     with CreatifyClient(max_retries=None if inline else 0) as client:
@@ -161,29 +195,73 @@ def purge_webhook_events(days: int | None = None) -> dict:
     return {"deleted": retention.purge_webhook_events(days)}
 
 
-def request_refresh(flow_id: str) -> AsyncResult | None:
-    """Queue ``refresh_aurora_flow(flow_id)`` unless one is queued and not started yet.
+def _sync(task, family: Family, ids: list[str] | None, ordering: str | None) -> dict:
+    redelivered = note_redelivery(task)
+    if ids is not None:
+        return _run(task, family, ids=ids, ordering=ordering)
+    lease = family.full_sync_lease
+    with locks.single_flight(lease, creatify_settings.SYNC_LOCK_TIMEOUT) as holder:
+        if holder is None:
+            busy = full_sync_busy_message(family)
+            if redelivered:
+                retry_when_lease_ends(task, lease, busy)
+            return _skipped(busy)
+        try:
+            return _fetch_and_write(task, family, ordering=ordering)
+        except CreatifyError as exc:
+            failure = exc
+    # Outside the lease, so that a retry the broker delivers at once is not itself skipped.
+    handle_failure(task, failure)
+
+
+def _refresh_active(task, families: list[Family]) -> dict:
+    """One ``refresh_jobs`` task per 100 unfinished jobs of each family, as one group."""
+    note_redelivery(task)
+    if hints.has_pending():
+        request_hint_drain()
+    signatures = []
+    active = 0
+    for family in families:
+        ids = sync.active_job_ids(family)
+        active += len(ids)
+        chunks = chunked(ids, MAX_IDS_PER_REQUEST)
+        signatures += [refresh_jobs.s(family.name, chunk) for chunk in chunks]
+    if not signatures:
+        return {"active": 0, "chunks": 0, "group_id": None}
+    fanned_out = group(signatures).apply_async()
+    logger.info("Refreshing %d active Creatify job(s) in %d task(s)", active, len(signatures))
+    return {"active": active, "chunks": len(signatures), "group_id": fanned_out.id}
+
+
+def request_refresh(flow_id: str, family: Family | str = AURORA) -> AsyncResult | None:
+    """Queue a refresh of one job unless one is queued and not started yet.
 
     For webhooks and the API, where a burst of hints about one job should cost one fetch.
     Returns the queued task, or ``None`` when an earlier request already covers this one.
     Call it after your transaction commits (``transaction.on_commit``).
     """
     (flow_id,) = normalize_ids([flow_id])
+    family = get_family(family)
     name = _refresh_mark(flow_id)
     mark = locks.acquire(name, creatify_settings.REFRESH_COALESCE_TIMEOUT)
     if mark is None:
         logger.debug("Refresh of Creatify job %s already queued; coalesced", flow_id)
         return None
+    kwargs: dict[str, Any] = {"coalesce_mark": mark}
+    if family is not AURORA:
+        kwargs["family"] = family.name
     try:
-        return refresh_aurora_flow.apply_async(args=[flow_id], kwargs={"coalesce_mark": mark})
+        return refresh_aurora_flow.apply_async(args=[flow_id], kwargs=kwargs)
     except BaseException:
         locks.release(name, mark)
         raise
 
 
-def full_sync_busy_message() -> str:
+def full_sync_busy_message(family: Family | str = AURORA) -> str:
     """Why a full sync cannot start now: who holds its lease and when the lease ends."""
-    return f"A full sync is already running ({locks.describe(FULL_SYNC_LEASE)})"
+    family = get_family(family)
+    label = "A full sync" if family is AURORA else f"A full {family.label} sync"
+    return f"{label} is already running ({locks.describe(family.full_sync_lease)})"
 
 
 def request_hint_drain() -> AsyncResult | None:
@@ -221,87 +299,22 @@ def ran_inline(outcome: AsyncResult | None) -> bool:
     return isinstance(outcome, EagerResult) and outcome.successful()
 
 
-def retry_countdown(exc: CreatifyError, retries: int) -> float:
-    """Seconds before retry number ``retries + 1``: ``Retry-After`` if sent, else backoff."""
-    retry_after = getattr(exc, "retry_after", None)
-    if retry_after is not None:
-        return min(float(retry_after), float(creatify_settings.RETRY_AFTER_MAX))
-    ceiling = min(
-        float(creatify_settings.TASK_RETRY_BACKOFF_MAX),
-        float(creatify_settings.TASK_RETRY_BACKOFF) * 2**retries,
-    )
-    # Equal jitter: at least half the backoff, so chunks that failed together spread out.
-    return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 (jitter, not secrets)
-
-
-def _run(task, **sync_kwargs: Any) -> dict:
+def _run(task, family: Family, **sync_kwargs: Any) -> dict:
     try:
-        return _fetch_and_write(task, **sync_kwargs)
+        return _fetch_and_write(task, family, **sync_kwargs)
     except CreatifyError as exc:
-        _handle_failure(task, exc)
+        handle_failure(task, exc)
 
 
-def _fetch_and_write(task, **sync_kwargs: Any) -> dict:
-    in_process_retries = None if _runs_inline(task) else 0
+def _fetch_and_write(task, family: Family, **sync_kwargs: Any) -> dict:
+    in_process_retries = None if runs_inline(task) else 0
     with CreatifyClient(max_retries=in_process_retries) as client:
-        return sync.sync_aurora_flows(client=client, **sync_kwargs).as_dict()
-
-
-def _runs_inline(task) -> bool:
-    return bool(task.app.conf.task_always_eager)
-
-
-def _handle_failure(task, exc: CreatifyError) -> NoReturn:
-    """Retry a transient failure through the broker; log anything else once and re-raise."""
-    retries = task.request.retries
-    max_retries = int(creatify_settings.TASK_MAX_RETRIES)
-    if not exc.transient:
-        logger.error("%s failed, not retrying: %s", task.name, exc)
-        raise exc
-    if _runs_inline(task):
-        logger.error("%s failed after the client's retries: %s", task.name, exc)
-        raise exc
-    if retries >= max_retries:
-        logger.error("%s failed after %d retries, giving up: %s", task.name, retries, exc)
-        raise exc
-    countdown = retry_countdown(exc, retries)
-    logger.warning(
-        "%s: %s; retry %d/%d in %.1fs", task.name, exc, retries + 1, max_retries, countdown
-    )
-    raise task.retry(exc=exc, countdown=countdown, max_retries=max_retries)
+        return sync.sync_jobs(family, client=client, **sync_kwargs).as_dict()
 
 
 def _skipped(reason: str) -> dict:
     logger.info("Creatify full sync skipped: %s", reason)
     return {"skipped": reason}
-
-
-def _note_redelivery(task) -> bool:
-    """Log, and say, whether this is a message delivered again after going unacknowledged."""
-    if not (task.request.delivery_info or {}).get("redelivered"):
-        return False
-    logger.warning(
-        "%s[%s] delivered again: an earlier delivery was never acknowledged (its worker "
-        "was killed, lost the broker or shut down before running it); running it again",
-        task.name,
-        task.request.id,
-    )
-    return True
-
-
-def _retry_when_lease_ends(task, busy: str) -> NoReturn:
-    lease = locks.current_holder(FULL_SYNC_LEASE)
-    left = 0.0 if lease is None else (lease.expires_at - locks.now()).total_seconds()
-    countdown = max(left, 0.0) + LEASE_END_MARGIN
-    logger.warning(
-        "%s: %s, perhaps the lost delivery's; trying again in %.1fs, when the lease ends "
-        "unless its holder is alive and renews it",
-        task.name,
-        busy,
-        countdown,
-    )
-    # Not a failure: allowed whatever retries the task has used.
-    raise task.retry(countdown=countdown, max_retries=task.request.retries + 1)
 
 
 def _refresh_mark(flow_id: str) -> str:

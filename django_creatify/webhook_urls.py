@@ -16,12 +16,21 @@ def configured_secrets() -> list[str]:
     return [secret for secret in secrets if secret]
 
 
-def default_webhook_url() -> str | None:
-    """This site's webhook URL for new jobs, when WEBHOOK_BASE_URL and a secret are set."""
+def default_webhook_url(family=None) -> str | None:
+    """This site's webhook URL for new jobs, when WEBHOOK_BASE_URL and a secret are set.
+
+    Jobs of families other than Aurora get a URL naming their family, so that their
+    hints need no lookup; Aurora's jobs keep the URL they always had.
+    """
     base, secrets = creatify_settings.WEBHOOK_BASE_URL, configured_secrets()
     if not base or not secrets:
         return None
-    path = reverse("django_creatify:aurora-webhook", kwargs={"secret": secrets[0]})
+    if family is None or family.name == "aurora":
+        path = reverse("django_creatify:aurora-webhook", kwargs={"secret": secrets[0]})
+    else:
+        path = reverse(
+            "django_creatify:job-webhook", kwargs={"secret": secrets[0], "family": family.name}
+        )
     return urljoin(base.rstrip("/") + "/", path.lstrip("/"))
 
 

@@ -48,6 +48,7 @@ from django.views.decorators.http import require_POST
 from . import hint_store, tasks
 from .conf import creatify_settings
 from .exceptions import excerpt
+from .families import FAMILIES
 from .listing import storable
 from .models import WebhookEvent
 from .webhook_urls import configured_secrets
@@ -82,6 +83,22 @@ def secret_matches(candidate: str) -> bool:
 @csrf_exempt
 @require_POST
 def aurora_webhook(request: HttpRequest, secret: str) -> HttpResponse:
+    """The site's webhook URL for every family: Creatify's body does not name the job's
+    family, so a hint is routed when it is drained, by finding the job."""
+    return _receive(request, secret, family="")
+
+
+@login_not_required
+@csrf_exempt
+@require_POST
+def job_webhook(request: HttpRequest, secret: str, family: str) -> HttpResponse:
+    """The same receiver at a URL naming the family, given to new jobs of that family."""
+    if family not in FAMILIES:
+        raise Http404
+    return _receive(request, secret, family=family)
+
+
+def _receive(request: HttpRequest, secret: str, *, family: str) -> HttpResponse:
     if not secret_matches(secret):
         raise Http404
     remote_addr = client_address(request)
@@ -89,7 +106,7 @@ def aurora_webhook(request: HttpRequest, secret: str) -> HttpResponse:
         flow_id, payload = read_hint(request)
     except Rejected as rejected:
         return _reject(rejected, remote_addr)
-    if not hint_store.record_hint(flow_id, payload, remote_addr):
+    if not hint_store.record_hint(flow_id, payload, remote_addr, family=family):
         return _backlog_full()
     # After commit: a drain, in a worker or inline, must see the event.
     transaction.on_commit(ask_for_drain)

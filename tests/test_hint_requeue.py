@@ -77,14 +77,14 @@ def test_a_hint_arriving_while_the_chunk_is_read_waits_for_the_next_drain(
     first, second = [job["id"] for job in creatify_sandbox.add_jobs(2, status="done")]
     for flow_id in (first, second):
         assert record_hint(uuid.UUID(flow_id), {"id": flow_id}, None)
-    read = hints.sync.sync_aurora_flows
+    read = hints.sync.sync_jobs
 
-    def read_then_hear_again(**kwargs):
-        result = read(**kwargs)
+    def read_then_hear_again(family, **kwargs):
+        result = read(family, **kwargs)
         record_hint(uuid.UUID(second), {"id": second}, None)
         return result
 
-    monkeypatch.setattr(hints.sync, "sync_aurora_flows", read_then_hear_again)
+    monkeypatch.setattr(hints.sync, "sync_jobs", read_then_hear_again)
     creatify_sandbox.requests.clear()
     drained = hints.drain_pending()
 

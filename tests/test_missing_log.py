@@ -8,7 +8,7 @@ import logging
 import pytest
 from django.utils import timezone
 
-from django_creatify import missing
+from django_creatify.sync import missing
 from django_creatify.models import AuroraFlow
 from django_creatify.sandbox import Fault
 from django_creatify.sync import sync_aurora_flows
@@ -29,7 +29,7 @@ def test_marking_jobs_missing_is_logged_with_their_number(creatify_sandbox, capl
 
     marked = [r for r in caplog.records if "no longer lists" in r.getMessage()]
     assert [(r.levelno, r.getMessage()) for r in marked] == [
-        (logging.INFO, "Creatify no longer lists 2 mirrored job(s); marked missing")
+        (logging.INFO, "Creatify no longer lists 2 mirrored Aurora job(s); marked missing")
     ]
     assert AuroraFlow.objects.filter(missing_since__isnull=False).count() == 2
 
@@ -42,8 +42,8 @@ def test_rows_another_writer_touched_after_they_were_found_missing_are_left_alon
     listing = served(creatify_sandbox)
     found_missing = missing.unwritten
 
-    def then_written_by_another_worker(candidates, started):
-        gone = found_missing(candidates, started)
+    def then_written_by_another_worker(model, candidates, started):
+        gone = found_missing(model, candidates, started)
         assert len(gone) == 1
         AuroraFlow.objects.filter(pk__in=gone).update(synced_at=timezone.now())
         return gone

@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from django_creatify import sync as sync_module
+from django_creatify.sync import pipeline as sync_module
 from django_creatify.exceptions import PayloadError
 from django_creatify.listing import JsonArrayBody
 from django_creatify.models import AuroraFlow

@@ -8,7 +8,7 @@ import pytest
 from celery.exceptions import Retry
 from celery.result import AsyncResult
 
-from django_creatify import locks, tasks
+from django_creatify import locks, task_runs, tasks
 from django_creatify.exceptions import ServerError
 from django_creatify.hint_store import record_hint
 
@@ -102,9 +102,9 @@ def test_a_retry_waits_at_least_half_the_backoff_and_at_most_all_of_it(
     }
     failure = ServerError(503)
     # The jitter at each end of its range.
-    monkeypatch.setattr(tasks.random, "uniform", lambda low, high: low)
+    monkeypatch.setattr(task_runs.random, "uniform", lambda low, high: low)
     assert tasks.retry_countdown(failure, retries) == backoff / 2
-    monkeypatch.setattr(tasks.random, "uniform", lambda low, high: high)
+    monkeypatch.setattr(task_runs.random, "uniform", lambda low, high: high)
     assert tasks.retry_countdown(failure, retries) == backoff
 
 

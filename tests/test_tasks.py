@@ -101,16 +101,16 @@ def test_two_full_syncs_started_together_one_runs_the_other_is_skipped(
     creatify_sandbox, monkeypatch, caplog
 ):
     creatify_sandbox.add_jobs(20, seed=4)
-    real_sync = tasks.sync.sync_aurora_flows
+    real_sync = tasks.sync.sync_jobs
     second = {}
 
-    def sync_while_another_starts(**kwargs):
+    def sync_while_another_starts(family, **kwargs):
         # The second request arrives while the first is inside its sync.
         second["holder"] = locks.current_holder(tasks.FULL_SYNC_LEASE).holder
         second["result"] = tasks.sync_aurora_flows.apply().get()
-        return real_sync(**kwargs)
+        return real_sync(family, **kwargs)
 
-    monkeypatch.setattr(tasks.sync, "sync_aurora_flows", sync_while_another_starts)
+    monkeypatch.setattr(tasks.sync, "sync_jobs", sync_while_another_starts)
     with caplog.at_level(logging.INFO, logger="django_creatify.tasks"):
         first = tasks.sync_aurora_flows.apply().get()
 

@@ -98,15 +98,15 @@ def test_a_hint_arriving_while_its_job_is_read_keeps_the_event_pending(
 ):
     (job,) = creatify_sandbox.add_jobs(1, status="running", progress=0.5)
     hint(job["id"])
-    read = hints.sync.sync_aurora_flows
+    read = hints.sync.sync_jobs
 
-    def read_then_hear_again(**kwargs):
-        result = read(**kwargs)
+    def read_then_hear_again(family, **kwargs):
+        result = read(family, **kwargs)
         creatify_sandbox.update_job(job["id"], status="done", progress=1.0)
         hint(job["id"])  # Creatify's webhook for the change, while the drain is running
         return result
 
-    monkeypatch.setattr(hints.sync, "sync_aurora_flows", read_then_hear_again)
+    monkeypatch.setattr(hints.sync, "sync_jobs", read_then_hear_again)
     assert tasks.process_webhook_hints.apply().get()["refreshed"] == 0
     event = WebhookEvent.objects.get()
     assert (event.outcome, event.hints, event.claim) == (Outcome.PENDING, 2, "")
@@ -284,11 +284,13 @@ def insert_events(count: int) -> None:
             f"(SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) SELECT i FROM n)"
         )
     now = WebhookEvent._meta.get_field("received_at").get_db_prep_value(timezone.now(), connection)
-    columns = "received_at, flow_id, body_excerpt, outcome, hints, claim, error, processed_at"
+    columns = (
+        "received_at, flow_id, family, body_excerpt, outcome, hints, claim, error, processed_at"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({columns}) "
-            f"SELECT %s, {flow_id}, '', 'unknown', 1, '', '', %s FROM {numbers}",
+            f"SELECT %s, {flow_id}, '', '', 'unknown', 1, '', '', %s FROM {numbers}",
             [now, now],
         )
 

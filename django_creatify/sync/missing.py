@@ -12,10 +12,9 @@ from typing import Any
 
 from django.db.models import Q
 
-from .client import chunked
-from .conf import creatify_settings
-from .models import AuroraFlow
-from .sync_result import SyncResult
+from ..client import chunked
+from ..conf import creatify_settings
+from .result import SyncResult
 
 logger = logging.getLogger("django_creatify.sync")
 
@@ -25,32 +24,33 @@ def unwritten_since(started: datetime) -> Q:
 
 
 def mark_missing(
-    result: SyncResult, candidates: list[Any], present: int, started: datetime
+    model, result: SyncResult, candidates: list[Any], present: int, started: datetime
 ) -> None:
     """Mark ``candidates`` (of ``present`` rows not yet missing) missing, unless that many
     look like a glitch of the listing rather than jobs Creatify deleted."""
-    gone = unwritten(candidates, started)
+    gone = unwritten(model, candidates, started)
     if not gone:
         return
     share = float(creatify_settings.SYNC_MISSING_MAX_SHARE)
     if len(gone) == present or len(gone) > share * present:
         result.missing_withheld = len(gone)
         logger.error(
-            "Creatify's complete listing lacks %d of %d mirrored job(s), more than "
+            "Creatify's complete %s listing lacks %d of %d mirrored job(s), more than "
             "SYNC_MISSING_MAX_SHARE (%g): taken for a glitch, none marked missing",
+            model.family().label,
             len(gone),
             present,
             share,
         )
         return
-    result.missing = mark_missing_rows(gone, started)
+    result.missing = mark_missing_rows(model, gone, started)
 
 
-def unwritten(candidates: list[Any], started: datetime) -> list[Any]:
+def unwritten(model, candidates: list[Any], started: datetime) -> list[Any]:
     """The candidates nothing has written since the sync started (read before the listing
     was fetched): a job created meanwhile through the API, a webhook's refresh or another
     sync is absent from the listing because it is new, not because it is gone."""
-    rows = AuroraFlow.objects.filter(unwritten_since(started), missing_since__isnull=True)
+    rows = model._default_manager.filter(unwritten_since(started), missing_since__isnull=True)
     return [
         pk
         for chunk in chunked(candidates, creatify_settings.SYNC_BATCH_SIZE)
@@ -58,14 +58,18 @@ def unwritten(candidates: list[Any], started: datetime) -> list[Any]:
     ]
 
 
-def mark_missing_rows(candidates: list[Any], started: datetime) -> int:
+def mark_missing_rows(model, candidates: list[Any], started: datetime) -> int:
     # The same condition again: a row written between the read above and this update is
     # left alone.
     marked = 0
     for chunk in chunked(candidates, creatify_settings.SYNC_BATCH_SIZE):
-        marked += AuroraFlow.objects.filter(
+        marked += model._default_manager.filter(
             unwritten_since(started), pk__in=chunk, missing_since__isnull=True
         ).update(missing_since=started)
     if marked:
-        logger.info("Creatify no longer lists %d mirrored job(s); marked missing", marked)
+        logger.info(
+            "Creatify no longer lists %d mirrored %s job(s); marked missing",
+            marked,
+            model.family().label,
+        )
     return marked

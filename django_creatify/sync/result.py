@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from .payloads import SkippedItem
+from ..payloads import SkippedItem
 
 logger = logging.getLogger("django_creatify.sync")
 

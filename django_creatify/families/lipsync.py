@@ -1,0 +1,77 @@
+"""Lipsync, AI Avatar v1 (``/api/lipsyncs/``): a script or audio spoken by an avatar.
+
+Made directly, or previewed (``preview/``) and then rendered (``<id>/render/``). Its list
+takes ``ids`` but no ``ordering``; ``progress`` is a string on the newest pages.
+"""
+
+from ..parsers import (
+    boolean,
+    date_time,
+    integer,
+    number,
+    progress_text,
+    short_text,
+    text,
+    uuid_value,
+)
+from .base import CREATE, PREVIEW, RENDER, Family
+
+LIPSYNC = Family(
+    name="lipsyncs",
+    label="Lipsync",
+    model_name="Lipsync",
+    fields={
+        "name": (text, None),
+        "text": (text, None),
+        "creator": (uuid_value, None),
+        "model_version": (short_text, ""),
+        "output": (text, None),
+        "video_thumbnail": (text, None),
+        "aspect_ratio": (short_text, ""),
+        "green_screen": (boolean, False),
+        "transparent_background": (boolean, False),
+        "created_at": (date_time, None),
+        "updated_at": (date_time, None),
+        "credits_used": (number, None),
+        "duration": (integer, None),
+        "progress": (progress_text, None),
+        "failed_reason": (text, ""),
+        "media_job": (uuid_value, None),
+        "status": (short_text, ""),
+        "is_hidden": (boolean, False),
+        "audio_url": (text, None),
+        "webhook_url": (text, None),
+        "accent": (uuid_value, None),
+        "preview": (text, None),
+        "editor_url": (text, None),
+        "preview_audio": (text, None),
+        "no_caption": (boolean, False),
+        "no_music": (boolean, False),
+        "caption_style": (short_text, ""),
+        "caption_position": (short_text, ""),
+        "caption_offset_x": (text, None),
+        "caption_offset_y": (text, None),
+        "background_asset_image_url": (text, None),
+    },
+    output_field="output",
+    accepts_ordering=False,
+    steps=(CREATE, PREVIEW, RENDER),
+    create_fields=(
+        "name",
+        "text",
+        "audio",
+        "creator",
+        "aspect_ratio",
+        "green_screen",
+        "transparent_background",
+        "model_version",
+        "accent",
+        "no_caption",
+        "no_music",
+        "caption_style",
+        "caption_offset_x",
+        "caption_offset_y",
+        "background_asset_image_url",
+        "webhook_url",
+    ),
+)

@@ -1,0 +1,55 @@
+"""Lipsync v2, AI Avatar v2 (``/api/lipsyncs_v2/``): multi-scene avatar videos.
+
+Made directly, or previewed then rendered. Its list takes ``ids`` but no ``ordering``;
+``progress`` is a string; the scenes (``video_inputs``) are stored as JSON.
+"""
+
+from ..parsers import (
+    date_time,
+    integer,
+    json_value,
+    number,
+    progress_text,
+    short_text,
+    text,
+    uuid_value,
+)
+from .base import CREATE, PREVIEW, RENDER, Family
+
+LIPSYNC_V2 = Family(
+    name="lipsyncs_v2",
+    label="Lipsync v2",
+    model_name="LipsyncV2",
+    fields={
+        "name": (text, None),
+        "output": (text, None),
+        "video_thumbnail": (text, None),
+        "created_at": (date_time, None),
+        "updated_at": (date_time, None),
+        "credits_used": (number, None),
+        "duration": (integer, None),
+        "progress": (progress_text, None),
+        "failed_reason": (text, ""),
+        "media_job": (uuid_value, None),
+        "status": (short_text, ""),
+        "webhook_url": (text, None),
+        "preview": (text, None),
+        "editor_url": (text, None),
+        "aspect_ratio": (short_text, ""),
+        "video_inputs": (json_value, None),
+        "model_version": (short_text, ""),
+    },
+    output_field="output",
+    accepts_ordering=False,
+    steps=(CREATE, PREVIEW, RENDER),
+    create_fields=(
+        "video_inputs",
+        "aspect_ratio",
+        "background_music",
+        "cta_end",
+        "name",
+        "model_version",
+        "webhook_url",
+    ),
+    json_fields=frozenset({"video_inputs"}),
+)

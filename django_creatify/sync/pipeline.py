@@ -1,0 +1,236 @@
+"""Reading listings into the mirror: the one pipeline every family's sync goes through.
+
+A listing is read in two passes. The first checks the whole body and sorts its items:
+an item whose bytes have the digest stored with its row is unchanged and is not even
+decoded; the others are noted by position. Only then, once nothing can turn out to be
+malformed, does the second pass decode the noted items and write them, a batch per
+transaction (:mod:`.writes`). A failed request or a bad body changes no row.
+
+Decoded items (the API's answer to a create, a caller's own list) go through the same
+batches and the same missing-job rule, without the digests.
+
+Tuned for speed: ``benchmarks/sync_benchmark.py`` guards it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from array import array
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from django.db import router
+from django.utils import timezone
+
+from ..client import MAX_IDS_PER_REQUEST, CreatifyClient, chunked, normalize_ids
+from ..conf import creatify_settings
+from ..families import Family, get_family
+from ..listing import RECOGNISED, JsonArrayBody, ListedItem, Unreadable
+from ..payloads import FieldRejected, ParsedJob, SkippedItem, parse_job, parse_jobs
+from .bulk import MirrorTable
+from .missing import mark_missing
+from .result import SyncResult
+from .writes import write_batch
+
+# Items decoded while a listing is checked are kept for writing up to this many bytes of
+# JSON (a few times that in memory); past it they are decoded again from the spooled body.
+KEEP_DECODED_BYTES = 16 * 1024 * 1024
+
+
+def sync_jobs(
+    family: Family | str,
+    ids: Iterable[str | uuid.UUID] | None = None,
+    ordering: str | None = None,
+    *,
+    client: CreatifyClient | None = None,
+) -> SyncResult:
+    """Fetch all of a family's jobs (or ``ids``, 100 per request) and write what changed.
+
+    Without ``ids`` the fetch is a complete listing, so rows it lacks get ``missing_since``.
+    ``ordering`` is passed on only where the family's list documents it.
+    """
+    family = get_family(family)
+    wanted = None if ids is None else normalize_ids(ids)
+    if wanted is not None and not wanted:
+        return SyncResult()
+    if not family.accepts_ordering:
+        ordering = None
+    # Read before the listing is fetched: rows written after this are not taken as missing.
+    started = timezone.now()
+    owns_client = client is None
+    client = client or CreatifyClient()
+    requests_before = client.request_count
+    try:
+        with ExitStack() as bodies:
+            chunks = [None] if wanted is None else chunked(wanted, MAX_IDS_PER_REQUEST)
+            # Every response is in before the first write.
+            listings = [
+                bodies.enter_context(client.open_listing(family.path, ids=chunk, ordering=ordering))
+                for chunk in chunks
+            ]
+            result = apply_listings(family, listings, started=started, ids=wanted)
+    finally:
+        if owns_client:
+            client.close()
+    result.requests = client.request_count - requests_before
+    return result
+
+
+def active_job_ids(family: Family | str) -> list[str]:
+    """Every unfinished job of a family, including those a full listing lacked: a listing
+    can be wrong, and asking for a job by id is what tells whether Creatify still has it."""
+    rows = get_family(family).model._default_manager.active().order_by("pk")
+    return [str(pk) for pk in rows.values_list("pk", flat=True)]
+
+
+def refresh_active_jobs(family: Family | str, *, client: CreatifyClient | None = None):
+    """Re-read every unfinished job of a family, with ``ids=`` in chunks of 100."""
+    return sync_jobs(family, ids=active_job_ids(family), client=client)
+
+
+def apply_listings(
+    family: Family | str,
+    listings: list[JsonArrayBody],
+    *,
+    started: datetime,
+    ids: list[str] | None = None,
+) -> SyncResult:
+    """Write the jobs of list responses into the mirror (see the module's docstring).
+
+    ``ids``: what the responses were asked for; without, they are one complete listing,
+    and mirrored rows it lacks are marked missing. ``started``: read before they were
+    fetched.
+    """
+    family = get_family(family)
+    table = MirrorTable(family, router.db_for_write(family.model))
+    key = table.key
+    stored = table.stored_digests(None if ids is None else [uuid.UUID(i) for i in ids])
+    by_digest = {digest: pk for pk, digest in stored.items() if digest}
+    result = SyncResult()
+    seen: set[Any] = set()
+    # Items to write: kept decoded while they fit KEEP_DECODED_BYTES, else decoded again.
+    kept: list[ListedItem] = []
+    kept_bytes = 0
+    noted: list[tuple[JsonArrayBody, array]] = []
+    for listing in listings:
+        positions = array("q")  # index, offset, length of each item to decode again
+        for item in listing.scan(by_digest):
+            if item.value is RECOGNISED:
+                seen.add(by_digest[item.digest])
+                result.unchanged += 1
+                continue
+            # An unreadable item is kept as its reason, whatever its length.
+            size = 0 if isinstance(item.value, Unreadable) else item.length
+            if kept_bytes + size <= KEEP_DECODED_BYTES:
+                kept.append(item)
+                kept_bytes += size
+            else:
+                positions.extend((item.index, item.offset, item.length))
+        noted.append((listing, positions))
+
+    batch_size = creatify_settings.SYNC_BATCH_SIZE
+    batches = [kept[start : start + batch_size] for start in range(0, len(kept), batch_size)]
+    del kept
+    for listing, positions in noted:
+        for start in range(0, len(positions), 3 * batch_size):
+            batches.append(_read_again(listing, positions[start : start + 3 * batch_size]))
+    for batch in batches:
+        jobs, skipped = _parse_listed(family, batch)
+        seen.update(key(job.id) for job in jobs)
+        # A job whose fields could not be read is still listed: it is not missing.
+        seen.update(key(job_id) for item in skipped if (job_id := quick_id(item.value)))
+        result.skip([item.skipped for item in skipped])
+        if jobs:
+            write_batch(jobs, started, result, table, stored=stored)
+    if ids is None:
+        _mark_unlisted(table, stored, seen, result, started)
+    else:
+        result.not_found = [job_id for job_id in ids if key(uuid.UUID(job_id)) not in seen]
+    return result
+
+
+def apply_payloads(
+    family: Family | str, items: Iterable[Any], *, complete_listing: bool = False
+) -> SyncResult:
+    """Write already decoded remote items into the mirror, a batch at a time.
+
+    ``items`` must come from the authenticated API. With ``complete_listing`` they are
+    every job of the family Creatify has, so mirrored rows they lack are marked missing;
+    pass them as a lazy iterator, so that the listing is fetched after this reads the
+    clock: rows written since then are not taken as missing.
+    """
+    family = get_family(family)
+    table = MirrorTable(family, router.db_for_write(family.model))
+    key = table.key
+    result = SyncResult()
+    started = timezone.now()
+    stored = table.stored_digests() if complete_listing else None
+    seen: set[Any] = set()
+    batch_size = creatify_settings.SYNC_BATCH_SIZE
+    for number, batch in enumerate(batched(items, batch_size)):
+        seen.update(key(job_id) for item in batch if (job_id := quick_id(item)) is not None)
+        parsed = parse_jobs(family, batch, start_index=number * batch_size)
+        result.skip(parsed.skipped)
+        if parsed.flows:
+            write_batch(parsed.flows, started, result, table, stored=stored)
+    if stored is not None:
+        _mark_unlisted(table, stored, seen, result, started)
+    return result
+
+
+def _mark_unlisted(
+    table: MirrorTable, stored: dict[Any, str | None], seen: set[Any], result, started
+) -> None:
+    """One rule for every complete listing: rows present before it and absent from it."""
+    present = [pk for pk, digest in stored.items() if digest is not None]
+    unlisted = [pk for pk in present if pk not in seen]
+    mark_missing(table.model, result, unlisted, len(present), started)
+
+
+def _read_again(listing: JsonArrayBody, positions: array) -> Iterator[ListedItem]:
+    for at in range(0, len(positions), 3):
+        index, offset, length = positions[at : at + 3]
+        yield listing.read(offset, length, index)
+
+
+@dataclass(frozen=True, slots=True)
+class _Unreadable:
+    value: Any
+    skipped: SkippedItem
+
+
+def _parse_listed(
+    family: Family, items: Iterable[ListedItem]
+) -> tuple[list[ParsedJob], list[_Unreadable]]:
+    jobs: list[ParsedJob] = []
+    unreadable: list[_Unreadable] = []
+    for item in items:
+        if isinstance(item.value, Unreadable):
+            # Its id, when known, keeps the job from being taken for missing.
+            known = {"id": item.value.id} if item.value.id else None
+            skipped = SkippedItem.of(item.index, known, item.value.reason)
+            unreadable.append(_Unreadable(known, skipped))
+            continue
+        try:
+            jobs.append(parse_job(family, item.value, raw_text=item.text, digest=item.digest))
+        except FieldRejected as exc:
+            skipped = SkippedItem.of(item.index, item.value, str(exc))
+            unreadable.append(_Unreadable(item.value, skipped))
+    return jobs, unreadable
+
+
+def quick_id(item: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(item["id"]) if isinstance(item, dict) else None
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
