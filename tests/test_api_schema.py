@@ -15,6 +15,8 @@ from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, given, settings
 from rest_framework.test import APIClient
 
+from django_creatify.families import FAMILIES
+
 pytestmark = pytest.mark.django_db
 
 EXAMPLES_PER_OPERATION = 130
@@ -45,12 +47,7 @@ def test_no_generated_request_gets_a_5xx(creatify_sandbox):
         get_user_model().objects.create_user("fuzz", password="pw", is_staff=True)
     )
     operations = api_operations()
-    assert {(op.method.upper(), op.path) for op in operations} == {
-        ("GET", PREFIX + "aurora/"),
-        ("POST", PREFIX + "aurora/"),
-        ("GET", PREFIX + "aurora/{id}/"),
-        ("POST", PREFIX + "aurora/{id}/refresh/"),
-    }
+    assert {(op.method.upper(), op.path) for op in operations} == expected_operations()
     sent, server_errors = [], []
 
     for operation in operations:
@@ -76,6 +73,21 @@ def test_no_generated_request_gets_a_5xx(creatify_sandbox):
 
     assert len(sent) >= 500
     assert server_errors == []
+
+
+def expected_operations():
+    operations = set()
+    for family in FAMILIES.values():
+        collection = f"{PREFIX}{family.name}/"
+        operations |= {
+            ("GET", collection),
+            ("POST", collection),
+            ("GET", collection + "{id}/"),
+            ("POST", collection + "{id}/refresh/"),
+        }
+        if family.previews:
+            operations |= {("POST", collection + "preview/"), ("POST", collection + "{id}/render/")}
+    return operations
 
 
 def test_the_list_documents_every_filter():

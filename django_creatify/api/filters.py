@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
 
-from ..models import AuroraFlow
+from ..families import Family
+from ..parsers import boolean
 
 
 class CommaSeparatedCharFilter(django_filters.BaseInFilter, django_filters.CharFilter):
@@ -59,35 +60,37 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
-class AuroraFlowFilter(django_filters.FilterSet):
-    status = CommaSeparatedCharFilter(field_name="status", lookup_expr="in")
-    model_version = CommaSeparatedCharFilter(field_name="model_version", lookup_expr="in")
-    is_hidden = StrictBooleanFilter()
-    state = django_filters.ChoiceFilter(
+class JobFilter(django_filters.FilterSet):
+    """The base of every family's filters, made by :func:`filterset_for`."""
+
+    def filter_state(self, queryset, name, value):
+        return queryset.finished() if value == "finished" else queryset.active()
+
+
+def filterset_for(family: Family, choice_fields: tuple[str, ...] = ()) -> type[JobFilter]:
+    """``<Model>Filter``: ``?status=a,b``; ``?name=a,b`` for each of ``choice_fields`` and
+    ``?name=true|false`` for each boolean field of the family's description; whether a job
+    is finished; bounds on when it was created and updated."""
+    unknown = [name for name in choice_fields if not family.has_field(name)]
+    if unknown:
+        raise ValueError(f"{family.label} has no field {', '.join(unknown)}")
+    booleans = [name for name, (parser, _default) in family.fields.items() if parser is boolean]
+    # Made in the order they are listed: django-filter orders filters by creation.
+    filters: dict[str, django_filters.Filter] = {
+        name: CommaSeparatedCharFilter(field_name=name, lookup_expr="in")
+        for name in ("status", *choice_fields)
+    }
+    filters.update({name: StrictBooleanFilter(field_name=name) for name in booleans})
+    filters["state"] = django_filters.ChoiceFilter(
         choices=(("active", _("Not finished")), ("finished", _("Finished"))),
         method="filter_state",
         label=_("active or finished"),
     )
-    created_at_after = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_at_before = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
-    updated_at_after = UTCIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_at_before = UTCIsoDateTimeFilter(field_name="updated_at", lookup_expr="lte")
-
-    class Meta:
-        model = AuroraFlow
-        fields = (
-            "status",
-            "model_version",
-            "is_hidden",
-            "state",
-            "created_at_after",
-            "created_at_before",
-            "updated_at_after",
-            "updated_at_before",
-        )
-
-    def filter_state(self, queryset, name, value):
-        return queryset.finished() if value == "finished" else queryset.active()
+    for field in ("created_at", "updated_at"):
+        filters[f"{field}_after"] = UTCIsoDateTimeFilter(field_name=field, lookup_expr="gte")
+        filters[f"{field}_before"] = UTCIsoDateTimeFilter(field_name=field, lookup_expr="lte")
+    meta = type("Meta", (), {"model": family.model, "fields": tuple(filters)})
+    return type(f"{family.model_name}Filter", (JobFilter,), {"Meta": meta, **filters})
 
 
 class FilterBackend(DjangoFilterBackend):

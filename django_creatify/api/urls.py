@@ -1,7 +1,11 @@
+"""Each family under Creatify's own path segment: ``aurora/``, ``lipsyncs/``,
+``lipsyncs_v2/``, ``ai_shorts/``. URL names are ``<segment>-list``, ``-detail``,
+``-refresh``, and for families made in two steps ``-preview`` and ``-render``."""
+
 from django.contrib.auth.decorators import login_not_required
 from rest_framework.routers import SimpleRouter
 
-from .views import AuroraFlowViewSet
+from .views import VIEWSETS
 
 
 class UUIDRouter(SimpleRouter):
@@ -9,7 +13,8 @@ class UUIDRouter(SimpleRouter):
 
 
 router = UUIDRouter()
-router.register("aurora", AuroraFlowViewSet, basename="aurora")
+for name, viewset in VIEWSETS.items():
+    router.register(name, viewset, basename=name)
 
 urlpatterns = router.urls
 # DRF authenticates (session, basic, token) and authorises API requests itself, answering

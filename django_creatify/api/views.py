@@ -1,3 +1,11 @@
+"""One viewset for every family, made concrete per family by :func:`viewset_for`.
+
+Every family is routed (so URLs, ``reverse()`` and the OpenAPI schema do not depend on
+settings read at import); a family missing from ``CREATIFY['FAMILIES']`` answers 404
+once the request is authenticated and allowed, so that settings changed at run time (and
+in tests) take effect and a client that may not use the API learns nothing of them.
+"""
+
 from __future__ import annotations
 
 import logging
@@ -6,26 +14,47 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from .. import sync, tasks
 from ..conf import creatify_settings
 from ..exceptions import CreatifyError
-from ..models import AuroraFlow
+from ..families import (
+    AI_SHORTS,
+    AURORA,
+    CREATE,
+    LIPSYNC,
+    LIPSYNC_V2,
+    PREVIEW,
+    RENDER,
+    Family,
+    enabled_families,
+    get_family,
+)
 from ..paginator import EstimatedCountPaginator
 from ..queueing import QUEUE_ERRORS
+from .access import wants_raw
 from .errors import creatify_error_response
-from .filters import AuroraFlowFilter, FilterBackend
+from .filters import FilterBackend, filterset_for
 from .query import BoundedQueryBackend
-from .serializers import AuroraFlowCreateSerializer, AuroraFlowSerializer, wants_raw
+from .registry import registration
+from .serializers import serializer_for
 from .throttling import OptionalScopedRateThrottle
 
 logger = logging.getLogger(__name__)
 
+# Preview and render spend credits as a create does, so they share its throttle.
+THROTTLE_SCOPES = {
+    "create": "creatify_create",
+    "preview": "creatify_create",
+    "render": "creatify_create",
+    "refresh": "creatify_refresh",
+}
 
-class AuroraFlowPagination(PageNumberPagination):
+
+class JobPagination(PageNumberPagination):
     """Pages of 25 (up to 100). An unfiltered list of a big table on PostgreSQL reports the
     planner's estimate as ``count`` instead of counting every row (see paginator.py)."""
 
@@ -35,16 +64,22 @@ class AuroraFlowPagination(PageNumberPagination):
     max_page_size = 100
 
 
-class AuroraFlowViewSet(
+# The name it had when Aurora was the only family.
+AuroraFlowPagination = JobPagination
+
+
+class JobViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Aurora jobs mirrored from Creatify: list, read, create, refresh."""
+    """A family's jobs mirrored from Creatify: list, read, create, refresh."""
 
-    serializer_class = AuroraFlowSerializer
-    pagination_class = AuroraFlowPagination
+    #: Set on each family's class by :func:`viewset_for`.
+    family: Family
+    create_serializer_class: type
+    pagination_class = JobPagination
     # BoundedQueryBackend first: nothing reaches the database before the query is checked.
     filter_backends = (
         BoundedQueryBackend,
@@ -52,7 +87,6 @@ class AuroraFlowViewSet(
         filters.SearchFilter,
         filters.OrderingFilter,
     )
-    filterset_class = AuroraFlowFilter
     search_fields = ("name",)
     ordering_fields = (
         "created_at",
@@ -65,12 +99,17 @@ class AuroraFlowViewSet(
     )
     ordering = ("-created_at",)
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if self.family not in enabled_families():
+            raise NotFound()
+
     def get_permissions(self):
         return [permission() for permission in creatify_settings.API_PERMISSION_CLASSES]
 
     def get_view_name(self):
         # The admin's name for the same thing, not one derived from the class.
-        opts = AuroraFlow._meta
+        opts = self.family.model._meta
         name = opts.verbose_name if self.detail else opts.verbose_name_plural
         return str(name)[:1].upper() + str(name)[1:]
 
@@ -89,16 +128,15 @@ class AuroraFlowViewSet(
             return super().get_object()
         except Http404:
             # Django's message names the model class.
-            raise NotFound(_("No such Aurora video.")) from None
+            name = self.family.model._meta.verbose_name
+            raise NotFound(_("No such %(name)s.") % {"name": name}) from None
 
     def get_throttles(self):
-        self.throttle_scope = {"create": "creatify_create", "refresh": "creatify_refresh"}.get(
-            self.action, ""
-        )
+        self.throttle_scope = THROTTLE_SCOPES.get(self.action, "")
         return [*super().get_throttles(), OptionalScopedRateThrottle()]
 
     def get_queryset(self):
-        queryset = AuroraFlow.objects.all()
+        queryset = self.family.model.objects.all()
         if not wants_raw(self.request):
             queryset = queryset.defer("raw", "raw_digest")
         user = self.request.user
@@ -109,33 +147,90 @@ class AuroraFlowViewSet(
         return queryset
 
     def get_serializer_class(self):
-        return AuroraFlowCreateSerializer if self.action == "create" else AuroraFlowSerializer
+        if self.action in (CREATE, PREVIEW):
+            return self.create_serializer_class
+        return serializer_for(self.family)
 
     def handle_exception(self, exc):
         if isinstance(exc, CreatifyError):
             return creatify_error_response(exc)
+        if isinstance(exc, RecursionError):
+            # Python's JSON decoder gives up on a body nested thousands of levels deep.
+            exc = ParseError(_("The JSON body is nested too deeply."))
         return super().handle_exception(exc)
 
     def create(self, request, *args, **kwargs):
-        form = AuroraFlowCreateSerializer(data=request.data, context=self.get_serializer_context())
+        return self.make_job(request, CREATE)
+
+    def make_job(self, request, step: str) -> Response:
+        form = self.create_serializer_class(
+            data=request.data, context=self.get_serializer_context()
+        )
         form.is_valid(raise_exception=True)
         owner = request.user if request.user.is_authenticated else None
-        flow = sync.create_aurora_flow(created_by=owner, **form.validated_data)
-        data = AuroraFlowSerializer(flow, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_201_CREATED)
+        job = sync.create_job(self.family, step=step, created_by=owner, **form.validated_data)
+        return Response(self.represent(job), status=status.HTTP_201_CREATED)
+
+    def represent(self, job) -> dict:
+        return serializer_for(self.family)(job, context=self.get_serializer_context()).data
 
     @action(detail=True, methods=["post"])
     def refresh(self, request, *args, **kwargs):
         """Re-read this job from Creatify: at once when tasks run inline, else queued (202).
 
         When the task queue is unreachable the refresh runs in the request instead."""
-        flow = self.get_object()
+        job = self.get_object()
         try:
-            ran_inline = tasks.ran_inline(tasks.request_refresh(str(flow.pk)))
+            ran_inline = tasks.ran_inline(tasks.request_refresh(str(job.pk), self.family))
         except QUEUE_ERRORS as exc:
-            logger.warning("Task queue unreachable (%s); refreshing job %s now", exc, flow.pk)
-            sync.sync_aurora_flows(ids=[flow.pk])
+            logger.warning("Task queue unreachable (%s); refreshing job %s now", exc, job.pk)
+            sync.sync_jobs(self.family, ids=[job.pk])
             ran_inline = True
-        flow.refresh_from_db()
-        data = AuroraFlowSerializer(flow, context=self.get_serializer_context()).data
-        return Response(data, status=status.HTTP_200_OK if ran_inline else status.HTTP_202_ACCEPTED)
+        job.refresh_from_db()
+        code = status.HTTP_200_OK if ran_inline else status.HTTP_202_ACCEPTED
+        return Response(self.represent(job), status=code)
+
+
+class PreviewRenderActions:
+    """A family made in two steps: a preview first, rendered into the video later."""
+
+    @action(detail=False, methods=["post"])
+    def preview(self, request, *args, **kwargs):
+        """Create a job with a preview at Creatify (the create body); render it later."""
+        return self.make_job(request, PREVIEW)
+
+    @action(detail=True, methods=["post"])
+    def render(self, request, *args, **kwargs):
+        """Render this previewed job into its video; Creatify's answer is mirrored."""
+        job = self.get_object()
+        return Response(self.represent(sync.render_job(self.family, job.pk)))
+
+
+def viewset_for(family: Family | str) -> type[JobViewSet]:
+    """``<Model>ViewSet``: the family's jobs, with preview and render where it has them."""
+    family = get_family(family)
+    steps = ["list", "read", "create"]
+    bases: tuple[type, ...] = (JobViewSet,)
+    if family.previews and RENDER in family.steps:
+        steps += ["preview", "render"]
+        bases = (PreviewRenderActions, JobViewSet)
+    attributes = {
+        "__module__": __name__,
+        "__doc__": f"{family.label} jobs mirrored from Creatify: {', '.join(steps)}, refresh.",
+        "family": family,
+        "create_serializer_class": registration(family).create_serializer,
+        "filterset_class": filterset_for(family, registration(family).choice_filters),
+    }
+    return type(f"{family.model_name}ViewSet", bases, attributes)
+
+
+AuroraFlowViewSet = viewset_for(AURORA)
+LipsyncViewSet = viewset_for(LIPSYNC)
+LipsyncV2ViewSet = viewset_for(LIPSYNC_V2)
+AIShortViewSet = viewset_for(AI_SHORTS)
+
+#: Every family's viewset, by Creatify's path segment.
+VIEWSETS: dict[str, type[JobViewSet]] = {
+    viewset.family.name: viewset
+    for viewset in (AuroraFlowViewSet, LipsyncViewSet, LipsyncV2ViewSet, AIShortViewSet)
+}
