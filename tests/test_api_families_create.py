@@ -290,6 +290,7 @@ def test_preview_and_render_spend_the_create_throttle(staff, family, creatify_sa
             ]
         finally:
             SimpleRateThrottle.THROTTLE_RATES = {}
+            cache.clear()
     assert codes == [400, 400, 404, 429]
     assert creatify_sandbox.requests == []
 
