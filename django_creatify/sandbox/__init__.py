@@ -101,9 +101,9 @@ the client hangs up); ``Fault.slow(seconds, chunk_bytes=64)`` the real answer dr
 
 from .app import Sandbox
 from .faults import Fault, wrong_type_items
+from .jobs import OMIT
 from .messages import RecordedRequest
 from .server import SandboxServer
-from .state import OMIT
 from .webhooks import DeliveredWebhook
 
 __all__ = [
