@@ -3,6 +3,10 @@
 A job keeps what it was given (``fields``), what a test pinned (``overrides``) and its
 :class:`~django_creatify.sandbox.timeline.Plan`; everything else a payload shows is
 computed from those, the sandbox time and the job's family.
+
+A job's ``stage`` says which of its family's calls made it. A preview ends ``done`` with
+its ``preview`` and no video (Creatify does not document the status a finished preview
+shows); its render then gives the same job a new life, from ``pending`` to the video.
 """
 
 from __future__ import annotations

@@ -50,6 +50,15 @@ PLAIN_NAMES = (
     "Conference intro",
 )
 WEBHOOK_EXAMPLE = "https://example.com/creatify/webhook/"
+# Lines a presenter could say, for families that speak a script.
+SCRIPTS = (
+    "Meet the lamp that dims itself when the film starts.",
+    "Three tips for a calmer Monday, in under a minute.",
+    "Our spring collection is here: light fabrics, bright colours, free returns.",
+    "Bonjour ! Découvrez notre nouvelle application en trente secondes.",
+    "Wie Sie mit drei Klicks Ihre Rechnung herunterladen.",
+    "今日のおすすめは手作りのパンと季節のジャムです。",
+)
 # The first jobs of a batch in a family other than Aurora: (status, stage). A handful
 # already shows a video, a preview waiting for its render, a job moving and a failure.
 FAMILY_OPENING = (

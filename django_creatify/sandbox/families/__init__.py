@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from .ai_shorts import AI_SHORTS
 from .aurora import AURORA
 from .base import Family
+from .lipsyncs import LIPSYNCS
+from .lipsyncs_v2 import LIPSYNCS_V2
 
-FAMILIES: dict[str, Family] = {family.key: family for family in (AURORA,)}
+FAMILIES: dict[str, Family] = {
+    family.key: family for family in (AURORA, LIPSYNCS, LIPSYNCS_V2, AI_SHORTS)
+}
 _BY_SEGMENT = {family.segment: family for family in FAMILIES.values()}
 
-__all__ = ["AURORA", "FAMILIES", "Family", "by_segment", "family_named"]
+__all__ = [
+    "AI_SHORTS",
+    "AURORA",
+    "FAMILIES",
+    "LIPSYNCS",
+    "LIPSYNCS_V2",
+    "Family",
+    "by_segment",
+    "family_named",
+]
 
 
 def family_named(key: str | Family) -> Family:
