@@ -140,7 +140,10 @@ def family_job(
     }
     if status == RUNNING:
         job["progress"] = round(rng.randint(0, 18) * PROGRESS_STEP, 2)
-    if not final:
+    if status == RUNNING:
+        # Rejection happens at intake: a running job can only end done or failed.
+        job["outcome"] = rng.choices((DONE, FAILED), weights=(90, 10))[0]
+    elif not final:
         job["outcome"] = rng.choices((DONE, FAILED, REJECTED), weights=(85, 10, 5))[0]
     if status == DONE and rng.random() < 0.15:
         job["editor_url"] = None  # an account without editor access for this job

@@ -73,6 +73,8 @@ def video_inputs(form: bool) -> v.Validator:
     as_json = v.json_value(form=form)
 
     def validate(value: Any) -> list[dict[str, Any]]:
+        if value is None:
+            raise v.Invalid(v.NOT_NULL)
         scenes = as_json(value)
         if not isinstance(scenes, list):
             raise v.Invalid(f'Expected a list of items but got type "{_type_name(scenes)}".')
