@@ -11,6 +11,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .api import NOT_FOUND_PAGE
 from .control import PREFIX as CONTROL_PREFIX
 from .families import AURORA, FAMILIES
 from .faults import (
@@ -29,7 +30,6 @@ from .messages import RecordedRequest, Request, Response, detail, html_response,
 from .state import JobStore
 
 _EDITOR = re.compile(r"^/editor/([^/]+)/$")
-NOT_FOUND_PAGE = "<!doctype html><title>Not Found</title><h1>Not Found</h1>"
 
 StartResponse = Callable[..., Any]
 Handler = Callable[[Request], Response]
