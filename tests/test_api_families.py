@@ -353,3 +353,13 @@ def test_datetimes_render_in_the_current_time_zone(staff, family, settings):
     expected = datetime(2026, 7, 1, 12, 0, 0, 500000, tzinfo=UTC)
     assert data["created_at"] == "2026-07-01T14:00:00.500000+02:00"
     assert datetime.fromisoformat(data["created_at"]) == expected
+
+
+def test_the_schema_documents_the_familys_filters(family):
+    from drf_spectacular.generators import SchemaGenerator
+
+    spec = SchemaGenerator().get_schema(request=None, public=True)
+    documented = {p["name"] for p in spec["paths"][f"{PREFIX}{family}/"]["get"]["parameters"]}
+    filters = VIEWSETS[family].filterset_class.base_filters
+    assert {*filters, "search", "ordering", "page", "page_size"} <= documented
+    assert set(REGISTRATIONS[family].choice_filters) <= set(filters)
