@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import get_permission_codename
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy
 
 from ..families import Family, enabled_families
@@ -116,7 +117,7 @@ class CreatifyJobAdmin(
     def changelist_view(self, request, extra_context=None):
         context = {
             **self._tool_urls(),
-            "title": self.opts.verbose_name_plural.capitalize(),
+            "title": capfirst(self.opts.verbose_name_plural),
             "poll_interval": self.poll_interval,
             "has_refresh_permission": self.has_refresh_permission(request),
             **(extra_context or {}),
