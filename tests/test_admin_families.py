@@ -18,7 +18,7 @@ from django.utils.text import capfirst
 from django_creatify.families import FAMILIES, get_family
 from django_creatify.models import WebhookEvent
 from django_creatify.sync import apply_payloads
-from tests.family_payloads import HOSTILE_TEXT, HOSTILE_URL, hostile, payload, payloads
+from tests.admin_payloads import HOSTILE_TEXT, HOSTILE_URL, hostile, payload, payloads
 from tests.test_admin_xss import assert_nothing_injected, elements
 
 pytestmark = pytest.mark.django_db
@@ -239,7 +239,7 @@ def test_a_disabled_family_is_hidden_and_its_pages_refuse(admin_client, settings
     index = html_of(admin_client, "/admin/")
     model = get_family(family).model
     assert f'href="{admin_url(family)}"' not in index
-    assert capfirst(model._meta.verbose_name_plural) not in index
+    assert str(capfirst(model._meta.verbose_name_plural)) not in index
     assert all(f'href="{admin_url(name)}"' in index for name in others)
     assert admin_client.get(admin_url(family)).status_code == 403
     assert admin_client.get(admin_url(family) + "add/").status_code == 403
