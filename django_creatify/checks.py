@@ -208,3 +208,25 @@ def check_time_zones(app_configs=None, **kwargs):
             id="django_creatify.E007",
         )
     ]
+
+
+@register(Tags.compatibility)
+def check_families(app_configs=None, **kwargs):
+    from .families import FAMILIES
+
+    names = creatify_settings.FAMILIES
+    if names is None:
+        return []
+    if isinstance(names, str) or not all(isinstance(name, str) for name in names):
+        unknown = [repr(names)]
+    else:
+        unknown = [repr(name) for name in names if name not in FAMILIES]
+    if not unknown:
+        return []
+    return [
+        Error(
+            f"CREATIFY['FAMILIES'] names no job family: {', '.join(unknown)[:200]}.",
+            hint=f"List some of {', '.join(map(repr, FAMILIES))}, or leave it out for all.",
+            id="django_creatify.E008",
+        )
+    ]

@@ -74,7 +74,6 @@ class ParseOutcome:
     skipped: list[SkippedItem] = field(default_factory=list)
 
 
-
 # Aurora's names, from before there were several families.
 ParsedFlow = ParsedJob
 FIELDS = AURORA.fields

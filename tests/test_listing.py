@@ -82,6 +82,27 @@ def test_every_item_is_found_whole_and_in_order(array, layout):
         assert body.read(item.offset, item.length).value == array[index]
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(items, max_size=8), layouts, st.data(), st.booleans())
+def test_recognised_items_are_found_at_the_same_places_in_any_mix(array, layout, data, tiny):
+    """Runs of recognised items are taken in one loop over the buffer (tiny reads force
+    the item-by-item path instead): both find every item where a full decode does."""
+    body = json.dumps(array, **layout).encode()
+    first = scanned(body)
+    known = data.draw(st.sets(st.sampled_from([item.digest for item in first]))) if first else set()
+    if tiny:
+        with reading_tiny_pieces():
+            again = scanned(body, recognised=known)
+    else:
+        again = scanned(body, recognised=known)
+    assert [(item.offset, item.length, item.digest) for item in again] == [
+        (item.offset, item.length, item.digest) for item in first
+    ]
+    assert [item.value for item in again] == [
+        RECOGNISED if item.digest in known else item.value for item in first
+    ]
+
+
 def test_an_item_whose_digest_is_known_is_not_decoded():
     data = json.dumps([{"id": 1, "name": "a}, {b"}, {"id": 2}, [3]]).encode()
     first = scanned(data)

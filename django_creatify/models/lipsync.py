@@ -34,9 +34,7 @@ class Lipsync(CreatifyJob):
     )
     caption_offset_x = models.TextField(_("caption offset x"), null=True, blank=True)
     caption_offset_y = models.TextField(_("caption offset y"), null=True, blank=True)
-    background_asset_image_url = models.TextField(
-        _("background image URL"), null=True, blank=True
-    )
+    background_asset_image_url = models.TextField(_("background image URL"), null=True, blank=True)
 
     class Meta(CreatifyJob.Meta):
         verbose_name = _("Lipsync video")

@@ -26,6 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connections, models
 
+from ..client import chunked
 from ..families import Family
 from ..payloads import ParsedJob
 
@@ -177,7 +178,7 @@ class MirrorTable:
         keys = None if job_ids is None else [self.key(job_id) for job_id in job_ids]
         stored: dict[Any, str | None] = {}
         with self.connection.cursor() as cursor:
-            for chunk in [None] if keys is None else _chunks(keys, READ_CHUNK):
+            for chunk in [None] if keys is None else chunked(keys, READ_CHUNK):
                 if chunk is None:
                     cursor.execute(sql)
                 else:
@@ -198,10 +199,6 @@ def _hex(value: Any) -> Any:
 
 def _json(value: Any) -> Any:
     return None if value is None else json.dumps(value)
-
-
-def _chunks(items: list[Any], size: int) -> list[list[Any]]:
-    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def _memo(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
