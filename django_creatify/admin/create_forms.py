@@ -124,6 +124,9 @@ def number_field(label, low: float, high: float, *, step: str = "0.05", help_tex
 class JSONDocumentField(forms.JSONField):
     """A nested JSON value typed in by hand: bounded, and of the documented kind."""
 
+    # An empty list or object is a value to check (no scene is an error), not a blank.
+    empty_values = [None, ""]
+
     def __init__(self, *, kind: type | None = None, **kwargs: Any) -> None:
         self.kind = kind
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 6, "cols": 80}))
