@@ -76,11 +76,16 @@ def test_changelist_shows_every_status_with_badges_progress_and_media(admin_clie
     assert badge.format(running["id"]) in html
     done = next(job for job in jobs if job["status"] == "done")
     output = done[get_family(family).output_field]
+    # The still links to the video; before there is one, to the preview.
     assert f'class="creatify-media-link creatify-media-link--video" href="{output}"' in html
-    assert f'href="{done["preview"]}"' in html
     thumb = done.get("video_thumbnail") or done.get("image")
     if thumb:
         assert f'<img class="creatify-thumb" src="{thumb}"' in html
+    preview = payload(family, 6, "done", **{get_family(family).output_field: None})
+    mirror(family, [preview])
+    html = html_of(admin_client, admin_url(family))
+    link = f'class="creatify-media-link creatify-media-link--preview" href="{preview["preview"]}"'
+    assert link in html
     assert 'id="creatify-poll"' in html and "Sync all now" in html
     assert f"<h1>{get_family(family).model._meta.verbose_name_plural}</h1>" in html
 

@@ -202,6 +202,7 @@ def test_the_add_page_shows_the_create_body_and_its_steps(admin_client, family):
     assert ('value="Create at Creatify"' in html) is True
     assert ('name="_preview"' in html) is get_family(family).previews
     assert 'class="creatify-intro"' in html
+    assert ">null</textarea>" not in html
 
 
 REFUSED = [

@@ -132,6 +132,10 @@ class JSONDocumentField(forms.JSONField):
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 6, "cols": 80}))
         super().__init__(**kwargs)
 
+    def prepare_value(self, value: Any) -> Any:
+        # An empty form shows an empty box, not the JSON text "null".
+        return "" if value is None else super().prepare_value(value)
+
     def to_python(self, value: Any) -> Any:
         if isinstance(value, str) and len(value) > JSON_MAX_LENGTH:
             raise ValidationError(

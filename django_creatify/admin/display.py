@@ -97,38 +97,27 @@ def thumbnail(url_value: str | None) -> SafeString | str:
 
 
 def media_cell(poster: str | None, video: str | None, preview: str | None) -> SafeString | str:
-    """The changelist's media column: a thumbnail, then links to the video and the preview.
+    """The changelist's media column: the still, as a link to the video (or, before there
+    is one, to the preview).
 
-    Links, not players: fifty video elements on one page would each fetch metadata.
+    One link, not players: fifty video elements on one page would each fetch metadata.
     """
-    parts = []
-    poster_url = safe_url(poster)
-    if poster_url:
-        parts.append(thumbnail(poster_url))
-    links = [
-        format_html(
-            '<a class="creatify-media-link creatify-media-link--{}" href="{}" target="_blank"'
-            ' rel="noopener noreferrer">{}</a>',
-            kind,
-            url,
-            label,
-        )
-        for kind, url, label in (
-            ("video", safe_url(video), _("video")),
-            ("preview", safe_url(preview), _("preview")),
-        )
-        if url
-    ]
-    if links:
-        parts.append(format_html('<span class="creatify-media-links">{}</span>', _join(links)))
-    if not parts:
-        return EMPTY
-    return format_html('<span class="creatify-media-cell">{}</span>', _join(parts))
-
-
-def _join(fragments: list[SafeString]) -> SafeString:
-    # Each fragment is already escaped by format_html; joining keeps them safe.
-    return SafeString(" ".join(fragments))
+    poster_url, video_url, preview_url = safe_url(poster), safe_url(video), safe_url(preview)
+    still = thumbnail(poster_url) if poster_url else ""
+    if video_url:
+        kind, url, label, title = "video", video_url, _("video"), _("Open the video")
+    elif preview_url:
+        kind, url, label, title = "preview", preview_url, _("preview"), _("Open the preview")
+    else:
+        return still or EMPTY
+    return format_html(
+        '<a class="creatify-media-link creatify-media-link--{}" href="{}" target="_blank"'
+        ' rel="noopener noreferrer" title="{}">{}</a>',
+        kind,
+        url,
+        title,
+        still or label,
+    )
 
 
 def title(flow: CreatifyJob) -> SafeString:

@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from django.contrib import admin
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from ..families import RENDER, Family
@@ -45,6 +46,15 @@ def media_kind(name: str) -> str | None:
     if "audio" in name or "music" in name:
         return AUDIO
     return None
+
+
+def _without_url(label) -> str:
+    text = str(label)
+    return text[: -len(" URL")] if text.endswith(" URL") else text
+
+
+#: A player's label: the field's name without "URL" (it shows the file, not the address).
+player_label = lazy(_without_url, str)
 
 
 def field_display(name: str, render: Callable[[Any], Any], description) -> Callable:
@@ -136,7 +146,9 @@ class JobLayout:
         media = (
             "video_display",
             "preview_display",
-            *(f"{name}_display" for name, _kind in self.media_fields),
+            # Stills first, then sound tracks.
+            *(f"{name}_display" for name, kind in self.media_fields if kind == IMAGE),
+            *(f"{name}_display" for name, kind in self.media_fields if kind == AUDIO),
             "editor_display",
         )
         shown = {
@@ -187,7 +199,7 @@ class JobLayout:
         """A display method per media field (a player) and per JSON field (indented)."""
         methods = {}
         for name, kind in self.media_fields:
-            label = self.model._meta.get_field(name).verbose_name
+            label = player_label(self.model._meta.get_field(name).verbose_name)
             methods[f"{name}_display"] = field_display(name, RENDERERS[kind], label)
         for name in self.json_fields:
             label = self.model._meta.get_field(name).verbose_name
