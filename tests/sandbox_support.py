@@ -16,7 +16,20 @@ import requests
 
 from django_creatify.sandbox import Sandbox
 
-SCHEMA = json.loads((Path(__file__).parent / "fixtures" / "auroraflow_schema.json").read_text())
+FIXTURES = Path(__file__).parent / "fixtures"
+SCHEMA = json.loads((FIXTURES / "auroraflow_schema.json").read_text())
+#: Each job family's object schema, by the sandbox's family key.
+FAMILY_SCHEMAS = {
+    "aurora": SCHEMA,
+    **{
+        key: json.loads((FIXTURES / f"{name}_schema.json").read_text())
+        for key, name in (
+            ("lipsyncs", "lipsync"),
+            ("lipsyncs_v2", "lipsync_v2"),
+            ("ai_shorts", "ai_shorts"),
+        )
+    },
+}
 
 
 def api_session(sandbox: Sandbox) -> requests.Session:
@@ -53,7 +66,13 @@ def schema_errors(item: Any, schema: dict[str, Any] = SCHEMA) -> list[str]:
 
 
 def _type_problem(value: Any, spec: dict[str, Any]) -> str | None:
-    kind = spec["type"]
+    kind = spec.get("type")
+    if kind is None:  # typed "any"
+        return None
+    if kind == "array":
+        return None if isinstance(value, list) else "not an array"
+    if kind == "object":
+        return None if isinstance(value, dict) else "not an object"
     if kind == "boolean":
         return None if isinstance(value, bool) else "not a boolean"
     if kind == "integer":

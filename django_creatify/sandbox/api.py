@@ -1,26 +1,26 @@
-"""``/api/aurora/``: Creatify's list, retrieve and create calls, with its auth and errors."""
+"""``/api/<family>/``: Creatify's list, retrieve, create, preview and render calls, with
+its auth and errors, for every family alike."""
 
 from __future__ import annotations
 
 import hmac
-import re
 import threading
 import uuid
 from collections.abc import Callable
 
+from .families import Family, by_segment
+from .jobs import DIRECT, PREVIEW
 from .messages import Request, Response, detail, html_response, json_response
-from .state import PUBLIC_FIELDS, JobStore
-from .validation import BodyError, parse_body, validate_create
+from .state import JobStore, NotRenderable
+from .validation import BodyError, parse_body
 
-COLLECTION = "/api/aurora/"
-_ITEM = re.compile(r"^/api/aurora/([^/]+)/$")
 MAX_IDS = 100
 DEFAULT_ORDERING = [("created_at", True)]
-ORDERING_FIELDS = frozenset(PUBLIC_FIELDS)
 NOT_FOUND_PAGE = "<!doctype html><title>Not Found</title><h1>Not Found</h1>"
+PREVIEW_SEGMENT, RENDER_SEGMENT = "preview", "render"
 
 
-class AuroraAPI:
+class CreatifyAPI:
     """The authenticated part of the sandbox; every call runs under ``lock``."""
 
     def __init__(
@@ -37,28 +37,35 @@ class AuroraAPI:
         self.next_outcome = next_outcome
 
     def __call__(self, request: Request) -> Response:
-        if request.path == COLLECTION:
-            job_id = None
-        elif match := _ITEM.match(request.path):
-            job_id = match[1]
-        else:
+        route = _route(request.path)
+        if route is None:
             # No such URL (a missing trailing slash lands here): Django's plain 404 page.
             return html_response(404, NOT_FOUND_PAGE)
+        family, job_id, action = route
         if denied := self._authenticate(request):
             return denied
         # HEAD is GET without the body (the WSGI layer drops it), as in Django.
         method = "GET" if request.method == "HEAD" else request.method
+        if action == PREVIEW_SEGMENT:
+            if method == "POST":
+                return self.create(request, family, PREVIEW)
+            return _not_allowed(request.method, "POST")
+        if action == RENDER_SEGMENT:
+            assert job_id is not None
+            if method == "POST":
+                return self.render(request, family, job_id)
+            return _not_allowed(request.method, "POST")
         if job_id is None:
             if method == "GET":
-                return self.list(request)
+                return self.list(request, family)
             if method == "POST":
-                return self.create(request)
+                return self.create(request, family, DIRECT)
             return _not_allowed(request.method, "GET, POST, HEAD")
         if method == "GET":
-            return self.retrieve(request, job_id)
+            return self.retrieve(request, family, job_id)
         return _not_allowed(request.method, "GET, HEAD")
 
-    def list(self, request: Request) -> Response:
+    def list(self, request: Request, family: Family) -> Response:
         ids: list[str] | None = None
         raw_ids = request.query.get("ids", "").strip()
         if raw_ids:
@@ -71,41 +78,65 @@ class AuroraAPI:
                     ids.append(str(uuid.UUID(entry)))
                 except ValueError:
                     return json_response(400, {"ids": [f"'{entry[:100]}' is not a valid UUID."]})
-        ordering = _ordering(request.query.get("ordering", ""))
+        # Families whose list documents no ``ordering`` ignore it, as DRF ignores any
+        # query parameter no filter reads.
+        ordering = _ordering(family, request.query.get("ordering", "")) if family.ordering else []
         with self.lock:
             now = self.store.clock.now()
             jobs = self.store.select(
+                family,
                 now,
                 request.base,
                 ids=ids,
-                ordering=None if ordering is DEFAULT_ORDERING else ordering,
+                ordering=None if ordering in ([], DEFAULT_ORDERING) else ordering,
             )
             parts = [self.store.payload_json(job, now, request.base) for job in jobs]
         return Response(200, b"[" + b",".join(parts) + b"]", "application/json")
 
-    def retrieve(self, request: Request, job_id: str) -> Response:
+    def retrieve(self, request: Request, family: Family, job_id: str) -> Response:
         with self.lock:
-            if job_id not in self.store:
+            if not self._exists(family, job_id):
                 return detail(404, "Not found.")
             job = self.store.get(job_id)
             body = self.store.payload_json(job, self.store.clock.now(), request.base)
         return Response(200, body, "application/json")
 
-    def create(self, request: Request) -> Response:
+    def create(self, request: Request, family: Family, stage: str) -> Response:
+        """A direct create (201) or a preview (200, as Creatify documents it)."""
         try:
             data, form = parse_body(request.content_type, request.body)
         except BodyError as exc:
             return json_response(exc.status, exc.payload)
-        cleaned, errors = validate_create(data, form=form)
+        cleaned, errors = family.validate(data, form)
         if errors:
             return json_response(400, errors)
         with self.lock:
-            fields = {**cleaned, "status": "pending", "is_hidden": False, "media_job": None}
+            fields = {**cleaned, "status": "pending", "stage": stage}
+            if "is_hidden" in family.public_fields:
+                fields["is_hidden"] = False
+            fields["media_job"] = None
             # Unlike seeded jobs, jobs a test creates end "done" unless it asked otherwise.
             fields["outcome"] = self.next_outcome() or "done"
-            job = self.store.insert(fields)
+            job = self.store.insert(fields, family)
             body = self.store.payload_json(job, self.store.clock.now(), request.base)
-        return Response(201, body, "application/json")
+        return Response(201 if stage == DIRECT else 200, body, "application/json")
+
+    def render(self, request: Request, family: Family, job_id: str) -> Response:
+        # The body is documented as empty; like DRF, whatever is sent is not read.
+        with self.lock:
+            if not self._exists(family, job_id):
+                return detail(404, "Not found.")
+            job = self.store.get(job_id)
+            try:
+                self.store.render(job, request.base, self.next_outcome() or "done")
+            except NotRenderable as exc:
+                return detail(400, str(exc))
+            body = self.store.payload_json(job, self.store.clock.now(), request.base)
+        return Response(200, body, "application/json")
+
+    def _exists(self, family: Family, job_id: str) -> bool:
+        # A job is only found under its own family's path.
+        return job_id in self.store and self.store.get(job_id).family is family
 
     def _authenticate(self, request: Request) -> Response | None:
         api_id = request.headers.get("X-API-ID")
@@ -121,13 +152,34 @@ class AuroraAPI:
         return None
 
 
-def _ordering(value: str) -> list[tuple[str, bool]]:
+def _route(path: str) -> tuple[Family, str | None, str | None] | None:
+    """(family, job id, action) for an API path, None for no such URL. Like DRF's
+    router, ``<family>/preview/`` is the preview action where the family has one and a
+    job id elsewhere."""
+    if not path.startswith("/api/") or not path.endswith("/"):
+        return None
+    parts = path[len("/api/") : -1].split("/")
+    family = by_segment(parts[0])
+    if family is None or not all(parts):
+        return None
+    if len(parts) == 1:
+        return family, None, None
+    if len(parts) == 2:
+        if parts[1] == PREVIEW_SEGMENT and family.preview_render:
+            return family, None, PREVIEW_SEGMENT
+        return family, parts[1], None
+    if len(parts) == 3 and parts[2] == RENDER_SEGMENT and family.preview_render:
+        return family, parts[1], RENDER_SEGMENT
+    return None
+
+
+def _ordering(family: Family, value: str) -> list[tuple[str, bool]]:
     # Like DRF's OrderingFilter: comma-separated, unknown fields dropped, default if none left.
     fields = []
     for term in value.split(","):
         term = term.strip()
         name = term.removeprefix("-")
-        if name in ORDERING_FIELDS:
+        if name in family.public_fields:
             fields.append((name, term.startswith("-")))
     return fields or DEFAULT_ORDERING
 

@@ -1,50 +1,40 @@
-"""The :class:`Sandbox`: a WSGI app that behaves like Creatify's Aurora API, and the
-Python handles tests use to steer it."""
+"""The :class:`Sandbox`: a WSGI app that behaves like Creatify's API for every job family
+with a list call, and the Python handles tests use to steer it."""
 
 from __future__ import annotations
 
-import hmac
 import random
-import re
 import threading
-import time
-import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from .api import AuroraAPI
+from .api import CreatifyAPI
 from .clock import Clock, to_timestamp
-from .control import PREFIX as CONTROL_PREFIX
 from .control import handle_control
-from .faults import (
-    DROP,
-    LATENCY,
-    SLOW,
-    STREAMED,
-    TRUNCATE,
-    Fault,
-    FaultQueue,
-    fault_response,
-    streamed_body,
-)
-from .media import serve_editor, serve_media
-from .messages import RecordedRequest, Request, Response, detail, html_response, json_response
+from .families import AURORA, FAMILIES, Family, family_named
+from .faults import Fault, FaultQueue
+from .messages import RecordedRequest
 from .seed import seeded_jobs
 from .server import SandboxServer
-from .state import JobStore
+from .state import JobStore, NotRenderable
 from .timeline import ACTIVE_STATUSES, FINAL_STATUSES
 from .webhooks import DeliveredWebhook, deliver
+from .wsgi import SandboxApp, StartResponse
 
 # Where payload links point when no request says which host to use (no server running).
 DEFAULT_BASE = "http://testserver"
-_EDITOR = re.compile(r"^/editor/([^/]+)/$")
-
-StartResponse = Callable[..., Any]
+# Seeded jobs per family besides Aurora, at most: a handful to show each family.
+FAMILY_JOBS = 6
 
 
 class Sandbox:
-    """A local Creatify Aurora API: call it as a WSGI app or ``serve()`` it on a port.
+    """A local Creatify API: call it as a WSGI app or ``serve()`` it on a port.
+
+    ``jobs`` seeded Aurora jobs, and ``family_jobs`` seeded jobs in each other family
+    (default: as many as ``jobs``, at most :data:`FAMILY_JOBS`). Calls that take a
+    ``family`` (a key of :data:`~django_creatify.sandbox.families.FAMILIES`) default to
+    Aurora, as does ``len(sandbox)``; calls that take a job id work for any family.
 
     Everything is guarded by one lock, so the threaded server, its webhook ticker and the
     test thread can all use it at once.
@@ -62,11 +52,13 @@ class Sandbox:
         start: datetime | str | float | None = None,
         editor_access: bool = True,
         webhook_timeout: float = 2.0,
+        family_jobs: int | None = None,
     ) -> None:
         self.api_id = api_id
         self.api_key = api_key
         self.seed = seed
         self.initial_jobs = jobs
+        self.initial_family_jobs = min(jobs, FAMILY_JOBS) if family_jobs is None else family_jobs
         self.webhook_timeout = webhook_timeout
         #: Outcomes ("done", "failed", "rejected") for the next jobs created by POST, in order.
         self.next_outcomes: list[str] = []
@@ -82,21 +74,34 @@ class Sandbox:
         self._webhooks: list[DeliveredWebhook] = []
         self._servers: list[SandboxServer] = []
         self._rng = random.Random(f"creatify-sandbox:{seed}")  # noqa: S311 - repeatable test data
-        self._api = AuroraAPI(
+        self._api = CreatifyAPI(
             self._store,
             self._lock,
             credentials=lambda: (self.api_id, self.api_key),
             next_outcome=self._next_outcome,
         )
-        if jobs:
-            self._add_seeded(jobs, seed)
+        self._app = SandboxApp(
+            lock=self._lock,
+            store=self._store,
+            faults=self._faults,
+            requests=self._requests,
+            api=self._api,
+            control=lambda request: handle_control(self, request),
+        )
+        self._seed_initial()
 
     def __repr__(self) -> str:
         # The key is the sandbox's own, but keep reprs free of keys all the same.
         return f"<Sandbox {self.url or 'not serving'} jobs={len(self)}>"
 
     def __len__(self) -> int:
-        return len(self._store)
+        """The Aurora jobs, like every call without a family (``count()`` for others)."""
+        return self.count(AURORA)
+
+    def count(self, family: str | Family | None = None) -> int:
+        """The jobs of one family, or of every family (None)."""
+        with self._lock:
+            return self._store.count(None if family is None else family_named(family))
 
     @property
     def speed(self) -> float:
@@ -126,96 +131,54 @@ class Sandbox:
             self.url = self._servers[-1].url if self._servers else None
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        request = Request.from_environ(environ)
-        if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
-            response = self._guard(environ, handle_control, self, request)
-            return _send(start_response, request, response, None)
-        recorded = RecordedRequest.of(request)
-        with self._lock:
-            self._requests.append(recorded)
-            fault = self._faults.take(request.method, request.path)
-        if fault is not None and fault.kind == DROP:
-            # wsgiref treats this as the client hanging up: it closes without a byte.
-            raise ConnectionAbortedError("sandbox fault: drop")
-        if fault is not None and fault.kind == LATENCY:
-            time.sleep(fault.seconds)
-        if fault is None or fault.kind in (LATENCY, TRUNCATE, SLOW):
-            response = self._guard(environ, self._route, request)
-        else:
-            response = fault_response(fault, request)
-        recorded.status = response.status
-        return _send(start_response, request, response, fault)
-
-    def _route(self, request: Request) -> Response:
-        path = request.path
-        if path.startswith("/api/"):
-            return self._api(request)
-        if path.startswith("/media/"):
-            return serve_media(request)
-        if match := _EDITOR.match(path):
-            job_id = match[1]
-            with self._lock:
-                job = self._store.get(job_id) if job_id in self._store else None
-                name = job.fields.get("name") if job else None
-                token = self._store.editor_token(job.id) if job else None
-            token_ok = token is not None and hmac.compare_digest(
-                request.query.get("token", "").encode(), token.encode()
-            )
-            return serve_editor(request, job_id, token_ok=token_ok, name=name)
-        if path == "/":
-            return json_response(
-                200,
-                {
-                    "service": "Creatify Aurora sandbox",
-                    "api": f"{request.base}/api/aurora/",
-                    "control": f"{request.base}{CONTROL_PREFIX}/",
-                },
-            )
-        return html_response(404, "<!doctype html><title>Not Found</title><h1>Not Found</h1>")
-
-    def _guard(
-        self, environ: dict[str, Any], handler: Callable[..., Response], *args: Any
-    ) -> Response:
-        try:
-            return handler(*args)
-        except Exception as exc:
-            # Shown to the client like Django's 500, with the traceback on the server's stderr.
-            errors = environ.get("wsgi.errors")
-            if errors is not None:
-                traceback.print_exc(file=errors)
-            return detail(500, f"Sandbox error: {type(exc).__name__}: {exc}")
+        return self._app(environ, start_response)
 
     # -- jobs ------------------------------------------------------------------------
 
-    def add_job(self, **fields: Any) -> dict[str, Any]:
-        """Insert one job as given, without validation; returns its public payload.
+    def add_job(self, family: str | Family = AURORA.key, **fields: Any) -> dict[str, Any]:
+        """Insert one job of ``family`` as given, without validation; returns its payload.
 
-        Any AuroraFlow field may be given. ``status`` places the job in that state now (a
-        final status stays final; an unknown one freezes); without it the job lives its
-        natural life from ``created_at``. ``outcome`` says how an unfinished job ends.
-        Derived fields (``video_output``, ``duration``, ``credits_used``...) given here win
+        Any field of the family's object may be given. ``status`` places the job in that
+        state now (a final status stays final; an unknown one freezes); without it the job
+        lives its natural life from ``created_at``. ``outcome`` says how an unfinished job
+        ends; ``stage`` (``direct``, ``preview`` or ``render``) whether it is a direct
+        create, a preview or a preview being rendered, in families that have those calls.
+        Derived fields (the output video, ``duration``, ``credits_used``...) given here win
         over the computed ones; ``OMIT`` leaves a field out; unknown names are served too.
         """
         with self._lock:
-            job = self._store.insert(fields)
+            job = self._store.insert(fields, family_named(family))
             payload = dict(self._store.payload(job, self._clock.now(), self._base()))
         self.deliver_due()
         return payload
 
-    def add_jobs(self, n: int, *, seed: int | str | None = None, **fields: Any) -> list[dict]:
-        """``n`` varied jobs (see ``seed``); ``fields`` override every one of them."""
+    def add_jobs(
+        self,
+        n: int,
+        family: str | Family = AURORA.key,
+        *,
+        seed: int | str | None = None,
+        **fields: Any,
+    ) -> list[dict]:
+        """``n`` varied jobs of ``family`` (see ``seed``); ``fields`` override every one."""
         with self._lock:
-            jobs = self._add_seeded(n, seed, fields)
+            jobs = self._add_seeded(n, seed, fields, family_named(family))
             now, base = self._clock.now(), self._base()
             payloads = [dict(self._store.payload(job, now, base)) for job in jobs]
         self.deliver_due()
         return payloads
 
-    def _add_seeded(self, n: int, seed: int | str | None, fields: dict | None = None) -> list:
-        rng = random.Random(seed) if seed is not None else self._rng  # noqa: S311
+    def _add_seeded(
+        self, n: int, seed: int | str | None, fields: dict | None = None, family: Family = AURORA
+    ) -> list:
+        if seed is None:
+            rng = self._rng
+        else:
+            # Each family its own stream, so one seed gives every family different ids.
+            rng = random.Random(seed if family is AURORA else f"{family.key}:{seed}")  # noqa: S311
         fields = fields or {}
         with self._lock:
-            specs = seeded_jobs(rng, n, self._clock.now())
+            specs = seeded_jobs(family, rng, n, self._clock.now())
             if "status" in fields:
                 for spec in specs:
                     spec.pop("progress", None)
@@ -223,43 +186,69 @@ class Sandbox:
                     # Seeded webhook URLs are example data for finished jobs; a job that
                     # will finish here must not POST to the internet.
                     spec["webhook_url"] = None
-            return [self._store.insert({**spec, **fields}) for spec in specs]
+            return [self._store.insert({**spec, **fields}, family) for spec in specs]
+
+    def _seed_initial(self) -> None:
+        if self.initial_jobs:
+            self._add_seeded(self.initial_jobs, self.seed)
+        if self.initial_family_jobs:
+            for family in FAMILIES.values():
+                if family is not AURORA:
+                    self._add_seeded(self.initial_family_jobs, self.seed, family=family)
 
     def update_job(self, id: str, **fields: Any) -> dict[str, Any]:
         """Change a job's fields; ``status``/``progress``/``outcome`` restart its timeline
         from now. Bumps ``updated_at`` unless it is given."""
         with self._lock:
             job = self._job(id)
-            self._store.update(job, fields)
+            self._store.update(job, fields, self._base())
             payload = dict(self._store.payload(job, self._clock.now(), self._base()))
         self.deliver_due()
         return payload
 
-    def finish_all(self, status: str = "done") -> list[dict[str, Any]]:
-        """Move every unfinished job to ``status`` now; returns their payloads."""
+    def render(self, id: str, outcome: str | None = None) -> dict[str, Any]:
+        """What ``POST /api/<family>/<id>/render/`` does: a finished preview starts its
+        render, to end ``outcome`` (default ``done``). ValueError if the job is not a
+        finished preview."""
+        with self._lock:
+            job = self._job(id)
+            try:
+                self._store.render(job, self._base(), outcome)
+            except NotRenderable as exc:
+                raise ValueError(str(exc)) from None
+            payload = dict(self._store.payload(job, self._clock.now(), self._base()))
+        self.deliver_due()
+        return payload
+
+    def finish_all(
+        self, status: str = "done", family: str | Family | None = None
+    ) -> list[dict[str, Any]]:
+        """Move every unfinished job of ``family`` (None: of every family) to ``status``
+        now; returns their payloads."""
         if status not in FINAL_STATUSES:
             raise ValueError(f"status must be one of {', '.join(FINAL_STATUSES)}")
         with self._lock:
             now = self._clock.now()
-            active = [
-                job.id
-                for job in self._store.default_order()
-                if job.plan.state_at(now).status in ACTIVE_STATUSES
-            ]
+            jobs = self._store.default_order(None if family is None else family_named(family))
+            active = [job.id for job in jobs if job.plan.state_at(now).status in ACTIVE_STATUSES]
         return [self.update_job(job_id, status=status) for job_id in active]
 
     def job(self, id: str) -> dict[str, Any]:
-        """What ``GET /api/aurora/<id>/`` returns now (links use the server's URL)."""
+        """What ``GET /api/<family>/<id>/`` returns now (links use the server's URL)."""
         with self._lock:
             return dict(self._store.payload(self._job(id), self._clock.now(), self._base()))
 
-    def payloads(self) -> list[dict[str, Any]]:
-        """Every job as the list call returns them by default (``-created_at``)."""
+    def family_of(self, id: str) -> str:
+        """The key of the family a job belongs to."""
+        with self._lock:
+            return self._job(id).family.key
+
+    def payloads(self, family: str | Family = AURORA.key) -> list[dict[str, Any]]:
+        """A family's jobs as its list call returns them by default (``-created_at``)."""
         with self._lock:
             now, base = self._clock.now(), self._base()
-            return [
-                dict(self._store.payload(job, now, base)) for job in self._store.default_order()
-            ]
+            jobs = self._store.default_order(family_named(family))
+            return [dict(self._store.payload(job, now, base)) for job in jobs]
 
     def now(self) -> datetime:
         """The sandbox clock."""
@@ -337,8 +326,7 @@ class Sandbox:
             self.next_outcomes.clear()
             self._clock.restart(self._start)
             self._rng = random.Random(f"creatify-sandbox:{self.seed}")  # noqa: S311
-        if self.initial_jobs:
-            self._add_seeded(self.initial_jobs, self.seed)
+        self._seed_initial()
 
     # -- internals -------------------------------------------------------------------
 
@@ -352,15 +340,3 @@ class Sandbox:
 
     def _next_outcome(self) -> str | None:
         return self.next_outcomes.pop(0) if self.next_outcomes else None
-
-
-def _send(
-    start_response: StartResponse, request: Request, response: Response, fault: Fault | None
-) -> Iterable[bytes]:
-    if fault is not None and fault.kind in STREAMED:
-        # No Content-Length and a generator body: wsgiref then ends the body by closing
-        # the connection, so the client cannot tell how much it should have got.
-        start_response(response.status_line, response.header_list(with_length=False))
-        return streamed_body(fault, response.body)
-    start_response(response.status_line, response.header_list())
-    return [b""] if request.method == "HEAD" else [response.body]

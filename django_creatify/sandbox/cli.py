@@ -7,7 +7,8 @@ import json
 import math
 from collections.abc import Callable, Sequence
 
-from .app import Sandbox
+from .app import FAMILY_JOBS, Sandbox
+from .families import AURORA, FAMILIES
 
 DEFAULT_ADDR = "127.0.0.1:8765"
 DEFAULT_API_ID = "sandbox-id"
@@ -57,8 +58,11 @@ def settings_snippet(url: str, api_id: str, api_key: str | None) -> str:
 
 def describe(sandbox: Sandbox, url: str, *, show_key: bool = True) -> str:
     speed = "instant" if math.isinf(sandbox.speed) else f"{sandbox.speed:g}x"
+    others = [f"{sandbox.count(key)} {key}" for key in FAMILIES if key != AURORA.key]
     return (
-        f"Creatify sandbox at {url}/ ({len(sandbox)} jobs, seed {sandbox.seed}, speed {speed}).\n"
+        f"Creatify sandbox at {url}/ ({len(sandbox)} jobs, seed {sandbox.seed}, speed {speed})"
+        f" at {AURORA.path},\nand {', '.join(others[:-1])} and {others[-1]} jobs at"
+        " /api/<family>/.\n"
         f"Control API: {url}/_sandbox/ - quit with CONTROL-C.\n\n"
         "Point a site at it with:\n\n"
         + settings_snippet(url, sandbox.api_id, sandbox.api_key if show_key else None)
@@ -83,7 +87,7 @@ def run(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m django_creatify.sandbox",
-        description="Run a local Creatify Aurora API lookalike.",
+        description="Run a local Creatify API lookalike (Aurora, lipsyncs, AI Shorts...).",
     )
     add_arguments(parser)
     options = parser.parse_args(argv)
@@ -92,14 +96,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         speed = parse_speed(options.speed)
     except ValueError as exc:
         parser.error(str(exc))
-    if options.jobs < 0:
-        parser.error("--jobs must be 0 or more")
+    if options.jobs < 0 or (options.family_jobs or 0) < 0:
+        parser.error("--jobs and --family-jobs must be 0 or more")
     sandbox = Sandbox(
         api_id=options.api_id or DEFAULT_API_ID,
         api_key=options.api_key or DEFAULT_API_KEY,
         jobs=options.jobs,
         seed=options.seed,
         speed=speed,
+        family_jobs=options.family_jobs,
     )
     run(sandbox, host, port, lambda text: print(text, flush=True))
     return 0
@@ -107,7 +112,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--addr", default=DEFAULT_ADDR, help=f"host:port (default {DEFAULT_ADDR})")
-    parser.add_argument("--jobs", type=int, default=0, help="seeded jobs to start with")
+    parser.add_argument("--jobs", type=int, default=0, help="seeded Aurora jobs to start with")
+    parser.add_argument(
+        "--family-jobs",
+        type=int,
+        default=None,
+        help=f"seeded jobs in each other family (default: --jobs, at most {FAMILY_JOBS})",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed for the seeded jobs")
     parser.add_argument("--speed", default="1", help="clock speed factor, or 'instant' (default 1)")
     parser.add_argument("--api-id", default=None, help=f"default {DEFAULT_API_ID}")

@@ -1,7 +1,9 @@
 """``/_sandbox/...``: drive a sandbox from another process (the demo, another test run).
 
 Thin JSON wrappers over the public :class:`~django_creatify.sandbox.app.Sandbox` methods;
-no API credentials needed. Trailing slashes are optional here.
+no API credentials needed. Trailing slashes are optional here. Where a call makes or
+lists jobs, ``family`` (a query parameter or a body field) picks the family, Aurora by
+default; calls on one job work whatever its family.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from .families import AURORA, FAMILIES
 from .faults import Fault
 from .messages import Request, Response, detail, json_response
 from .timeline import FINAL_STATUSES
@@ -19,13 +22,16 @@ if TYPE_CHECKING:
 
 PREFIX = "/_sandbox"
 _JOB = re.compile(r"^/jobs/([^/]+)$")
+_RENDER = re.compile(r"^/jobs/([^/]+)/render$")
 ENDPOINTS = [
     "GET /_sandbox/",
     "POST /_sandbox/advance {seconds}",
-    "GET /_sandbox/jobs",
-    "POST /_sandbox/jobs {count, seed, ...fields} | {...fields}",
+    "GET /_sandbox/jobs?family=aurora",
+    "POST /_sandbox/jobs {family, count, seed, ...fields} | {family, ...fields}",
     "GET /_sandbox/jobs/<id>",
     "PATCH /_sandbox/jobs/<id> {...fields}",
+    "POST /_sandbox/jobs/<id>/render {outcome}",
+    "POST /_sandbox/finish {status, family}",
     "GET|POST|DELETE /_sandbox/faults",
     "POST /_sandbox/outcomes {outcomes: [...]}",
     "GET|DELETE /_sandbox/requests",
@@ -42,20 +48,34 @@ def handle_control(sandbox: Sandbox, request: Request) -> Response:
         if route == ("GET", "/"):
             return json_response(
                 200,
-                {"now": sandbox.now().isoformat(), "jobs": len(sandbox), "endpoints": ENDPOINTS},
+                {
+                    "now": sandbox.now().isoformat(),
+                    "jobs": sandbox.count(),
+                    "families": {key: sandbox.count(key) for key in FAMILIES},
+                    "endpoints": ENDPOINTS,
+                },
             )
         if route == ("POST", "/advance"):
             sandbox.advance(float(_object(data).get("seconds", 0)))
             return json_response(200, {"now": sandbox.now().isoformat()})
         if route == ("GET", "/jobs"):
-            return json_response(200, sandbox.payloads())
+            return json_response(200, sandbox.payloads(request.query.get("family", AURORA.key)))
         if route == ("POST", "/jobs"):
             fields = dict(_object(data))
+            family = fields.pop("family", AURORA.key)
             if "count" in fields:
                 count = int(fields.pop("count"))
                 seed = fields.pop("seed", None)
-                return json_response(201, sandbox.add_jobs(count, seed=seed, **fields))
-            return json_response(201, sandbox.add_job(**fields))
+                return json_response(201, sandbox.add_jobs(count, family, seed=seed, **fields))
+            return json_response(201, sandbox.add_job(family, **fields))
+        if route == ("POST", "/finish"):
+            options = _object(data)
+            finished = sandbox.finish_all(options.get("status", "done"), options.get("family"))
+            return json_response(200, finished)
+        if request.method == "POST" and (match := _RENDER.match(path)):
+            if match[1] not in sandbox:
+                return detail(404, "Not found.")
+            return json_response(200, sandbox.render(match[1], _object(data).get("outcome")))
         if match := _JOB.match(path):
             job_id = match[1]
             if job_id not in sandbox:

@@ -11,7 +11,10 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
+from .clock import Clock
+from .families import AURORA, Family, by_segment, family_named
 from .messages import Request, Response, detail, html_response, json_response
+from .state import JobStore
 
 STATUS, LATENCY, TRUNCATE, DROP, WRONG_TYPES, BODY, ENDLESS, SLOW = (
     "status",
@@ -184,40 +187,21 @@ class FaultQueue:
         return list(self._queue)
 
 
-def wrong_type_items(base: str) -> list[Any]:
-    """What ``Fault.wrong_types()`` serves, in this order.
+def wrong_type_items(base: str, family: str | Family = AURORA.key) -> list[Any]:
+    """What ``Fault.wrong_types()`` serves, in this order, shaped like ``family``'s objects
+    (the family whose path was asked for).
 
     Item 0 is well typed. Then one wrong thing each: an id that is not a UUID,
-    ``duration`` "abc", ``progress`` "45" (a numeric string, as sibling endpoints send),
+    ``duration`` "abc", ``progress`` of the other type (Aurora: "45", a numeric string as
+    sibling endpoints send; lipsync families: 0.45, a number as their older pages send),
     ``credits_used`` "7.5" (likewise), ``status`` 5, ``created_at`` "yesterday", a bare
     string instead of an object, and an object with no id.
     """
+    kind = family_named(family)
+    progress: Any = 0.45 if kind.progress_as_string else "45"
 
     def item(number: int, **changes: Any) -> dict[str, Any]:
-        job_id = str(uuid.UUID(int=0xC0FFEE00 + number, version=4))
-        valid = {
-            "id": job_id,
-            "created_at": "2025-01-02T03:04:05.678901Z",
-            "updated_at": "2025-01-02T03:05:06.789012Z",
-            "name": f"Wrong types #{number}",
-            "audio": f"{base}/media/audio.wav?job={job_id}",
-            "image": f"{base}/media/image.png?job={job_id}",
-            "text_prompt": "",
-            "prompt_guidance_scale": 1.0,
-            "model_version": "aurora_v1",
-            "video_output": f"{base}/media/video.mp4?job={job_id}",
-            "credits_used": 12.0,
-            "duration": 12,
-            "progress": 1.0,
-            "failed_reason": "",
-            "media_job": None,
-            "status": "done",
-            "is_hidden": False,
-            "webhook_url": None,
-            "preview": f"{base}/media/preview.mp4?job={job_id}",
-            "editor_url": None,
-        }
-        return {**valid, **changes}
+        return {**_valid_item(kind, number, base), **changes}
 
     no_id = item(8)
     del no_id["id"]
@@ -225,7 +209,7 @@ def wrong_type_items(base: str) -> list[Any]:
         item(0),
         item(1, id="not-a-uuid"),
         item(2, duration="abc"),
-        item(3, progress="45"),
+        item(3, progress=progress),
         item(4, credits_used="7.5"),
         item(5, status=5),
         item(6, created_at="yesterday"),
@@ -234,11 +218,29 @@ def wrong_type_items(base: str) -> list[Any]:
     ]
 
 
+def _valid_item(family: Family, number: int, base: str) -> dict[str, Any]:
+    # A finished 12-second job, built as the API builds any payload.
+    store = JobStore(Clock(manual=True, start=0.0), "wrong-types", editor_access=False)
+    job = store.insert(
+        {
+            "id": str(uuid.UUID(int=0xC0FFEE00 + number, version=4)),
+            "status": "done",
+            "created_at": "2025-01-02T03:04:05.678901Z",
+            "updated_at": "2025-01-02T03:05:06.789012Z",
+            "name": f"Wrong types #{number}",
+            "duration": 12,
+        },
+        family,
+    )
+    return dict(store.payload(job, store.clock.now(), base))
+
+
 def fault_response(fault: Fault, request: Request) -> Response:
     """What a fault answers instead of the API (not for latency, truncate and slow, which
     change the real answer's timing or body)."""
     if fault.kind == WRONG_TYPES:
-        return json_response(200, wrong_type_items(request.base))
+        family = by_segment(request.path.removeprefix("/api/").split("/", 1)[0]) or AURORA
+        return json_response(200, wrong_type_items(request.base, family))
     if fault.kind == BODY:
         return Response(fault.code, fault.raw or b"", fault.content_type)
     if fault.kind == ENDLESS:

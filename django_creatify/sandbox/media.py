@@ -10,9 +10,11 @@ from pathlib import Path
 from .messages import Request, Response, html_response
 
 MEDIA_DIR = Path(__file__).with_name("media")
-# URL name -> (file, content type). The preview is the finished video's stand-in too.
+# URL name -> (file, content type). The preview is the finished video's stand-in too,
+# and the image the video's thumbnail.
 FILES = {
     "image.png": ("image.png", "image/png"),
+    "thumbnail.png": ("image.png", "image/png"),
     "audio.wav": ("audio.wav", "audio/wav"),
     "video.mp4": ("video.mp4", "video/mp4"),
     "preview.mp4": ("video.mp4", "video/mp4"),

@@ -1,4 +1,4 @@
-"""The sandbox's jobs: storage, public payloads, list order and due webhooks.
+"""The sandbox's jobs, of every family: storage, payloads, list order and due webhooks.
 
 Not thread-safe on its own: :class:`~django_creatify.sandbox.app.Sandbox` holds one lock
 around every call.
@@ -14,11 +14,11 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..pricing import credits_per_second
 from .clock import Clock, isoformat, to_timestamp
+from .families import AURORA, Family
+from .jobs import DIRECT, OMIT, PREVIEW, RENDER, STAGES, Job, LocalURL, build_payload
 from .timeline import (
     ACTIVE_STATUSES,
-    AURORA_V1,
     DONE,
     FAILED,
     FINAL_STATUSES,
@@ -27,93 +27,13 @@ from .timeline import (
     RUNNING,
     Plan,
     Profile,
-    State,
 )
 
-
-class _Omit:
-    """Marks a field left out of the payload entirely (the schema does not require it)."""
-
-    def __repr__(self) -> str:
-        return "OMIT"
+__all__ = ["OMIT", "DueWebhook", "JobStore", "LocalURL", "NotRenderable", "canonical_id"]
 
 
-OMIT: Any = _Omit()
-
-
-class LocalURL(str):
-    """A path on the sandbox itself; payloads prefix it with the requesting host."""
-
-    __slots__ = ()
-
-
-# The schema's order, which is also the order of keys in every payload.
-PUBLIC_FIELDS = (
-    "id",
-    "created_at",
-    "updated_at",
-    "name",
-    "audio",
-    "image",
-    "text_prompt",
-    "prompt_guidance_scale",
-    "model_version",
-    "video_output",
-    "credits_used",
-    "duration",
-    "progress",
-    "failed_reason",
-    "media_job",
-    "status",
-    "is_hidden",
-    "webhook_url",
-    "preview",
-    "editor_url",
-)
-# Kept as given; everything else in a payload is computed from the job's plan.
-STORED_FIELDS = (
-    "name",
-    "audio",
-    "image",
-    "text_prompt",
-    "prompt_guidance_scale",
-    "model_version",
-    "media_job",
-    "is_hidden",
-    "webhook_url",
-)
-# Taken at creation and acted on, but not echoed: Creatify's object does not document them.
-CREATE_ONLY_FIELDS = ("resolution", "ttl_days", "output_upload_url")
-# Computed, unless a test pins them with add_job()/update_job().
-DERIVED_FIELDS = (
-    "video_output",
-    "credits_used",
-    "duration",
-    "failed_reason",
-    "preview",
-    "editor_url",
-)
-
-
-@dataclass(slots=True, eq=False)
-class Job:
-    id: str
-    seq: int
-    created: float
-    fields: dict[str, Any]
-    overrides: dict[str, Any]
-    plan: Plan
-    touched: float
-    # While the visible (status, progress) equals this, updated_at shows `touched` as given.
-    pinned: tuple[str, float] | None = None
-    generation: int = 0  # bumped whenever the plan is replaced
-    delivered: int = -1  # the generation whose final webhook went out
-    version: int = 0  # bumped on every change, so cached payloads go stale
-    cache_key: tuple | None = None
-    cache: dict[str, Any] | None = None
-    cache_json: bytes | None = None
-    cache_updated: float = 0.0
-    created_iso: str = ""
+class NotRenderable(ValueError):
+    """``render/`` asked of a job that is not a finished preview."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +48,9 @@ class JobStore:
     editor_secret: str
     editor_access: bool = True
     _jobs: dict[str, Job] = field(default_factory=dict)
-    _order: list[Job] | None = None
+    _orders: dict[str, list[Job]] = field(default_factory=dict)
     _due: list[tuple[float, int, str, int]] = field(default_factory=list)
+    _held: list[DueWebhook] = field(default_factory=list)
     _seq: itertools.count = field(default_factory=itertools.count)
 
     def __len__(self) -> int:
@@ -141,14 +62,18 @@ class JobStore:
     def get(self, job_id: str) -> Job:
         return self._jobs[canonical_id(job_id)]
 
+    def count(self, family: Family | None = None) -> int:
+        return len(self._jobs) if family is None else len(self.default_order(family))
+
     def clear(self) -> None:
         self._jobs.clear()
-        self._order = None
+        self._orders.clear()
         self._due.clear()
+        self._held.clear()
 
     # -- writing ---------------------------------------------------------------------
 
-    def insert(self, values: dict[str, Any]) -> Job:
+    def insert(self, values: dict[str, Any], family: Family = AURORA) -> Job:
         values = dict(values)
         now = self.clock.now()
         raw_id = values.pop("id", None) or uuid.uuid4()
@@ -159,23 +84,14 @@ class JobStore:
             job_id, bits = str(raw_id), None
         if job_id in self._jobs:
             raise ValueError(f"A job with id {job_id} already exists")
+        stage = _stage(values.pop("stage", DIRECT), family)
         status = values.pop("status", None)
         progress = values.pop("progress", None)
         outcome = _outcome(values.pop("outcome", None))
         updated_at = values.pop("updated_at", None)
         created = to_timestamp(values.pop("created_at")) if "created_at" in values else now
-        overrides = {name: values.pop(name) for name in DERIVED_FIELDS if name in values}
-        fields = {
-            "name": None,
-            "audio": LocalURL(f"/media/audio.wav?job={job_id}"),
-            "image": LocalURL(f"/media/image.png?job={job_id}"),
-            "text_prompt": "",
-            "prompt_guidance_scale": 1.0,
-            "model_version": AURORA_V1,
-            "media_job": None,
-            "is_hidden": False,
-            "webhook_url": None,
-        }
+        overrides = {name: values.pop(name) for name in family.derived_fields if name in values}
+        fields = family.defaults(job_id)
         fields.update(values)  # unknown names stay: the real API may add fields too
 
         if status in FINAL_STATUSES:
@@ -183,7 +99,11 @@ class JobStore:
         elif status == RUNNING and outcome is None:
             outcome = _unrejected(Profile.for_job(job_id, "", bits=bits).outcome)
         profile = Profile.for_job(
-            job_id, str(fields["audio"]), outcome=outcome, instant=self.clock.instant, bits=bits
+            job_id,
+            family.length_key(fields),
+            outcome=outcome,
+            instant=self.clock.instant,
+            bits=bits,
         )
         if status is None:
             # No status given: the job has lived its natural life since it was created.
@@ -202,33 +122,35 @@ class JobStore:
                 progress = 0.0
             plan = Plan(max(now, created), status, progress, profile)
 
-        job = Job(job_id, next(self._seq), created, fields, overrides, plan, touched=created)
+        job = Job(job_id, next(self._seq), created, family, stage, fields, overrides, plan, created)
         job.created_iso = isoformat(created)
         if updated_at is not None:
             job.touched = to_timestamp(updated_at)
             state = plan.state_at(now)
             job.pinned = (state.status, state.progress)
         self._jobs[job_id] = job
-        self._order = None
+        self._reorder(family)
         if plan.status in ACTIVE_STATUSES:
             self._schedule(job)
         return job
 
-    def update(self, job: Job, values: dict[str, Any]) -> None:
+    def update(self, job: Job, values: dict[str, Any], base: str) -> None:
         values = dict(values)
         now = self.clock.now()
         if "id" in values and canonical_id(str(values.pop("id"))) != job.id:
             raise ValueError("A job's id cannot change")
         before = job.plan.state_at(now)
         updated_at = values.pop("updated_at", None)
+        if "stage" in values:
+            job.stage = _stage(values.pop("stage"), job.family)
         if "created_at" in values:
             job.created = to_timestamp(values.pop("created_at"))
             job.created_iso = isoformat(job.created)
-            self._order = None
+            self._reorder(job.family)
         moves = {
             name: values.pop(name) for name in ("status", "progress", "outcome") if name in values
         }
-        for name in DERIVED_FIELDS:
+        for name in job.family.derived_fields:
             if name in values:
                 job.overrides[name] = values.pop(name)
         webhook_changed = "webhook_url" in values and values["webhook_url"] != job.fields.get(
@@ -253,11 +175,8 @@ class JobStore:
                 progress = before.progress
             else:
                 progress = 1.0 if status == DONE else 0.0
-            profile = Profile.for_job(
-                job.id, str(job.fields["audio"]), outcome=outcome, instant=self.clock.instant
-            )
-            job.plan = Plan(now, status, progress, profile)
-            job.generation += 1
+            plan = Plan(now, status, progress, self._profile(job, outcome))
+            self._replan(job, plan, now, base)
             reaches_final = before.status in ACTIVE_STATUSES and status in FINAL_STATUSES
             if status in ACTIVE_STATUSES or reaches_final:
                 self._schedule(job)
@@ -272,10 +191,34 @@ class JobStore:
             job.touched, job.pinned = now, None
         job.version += 1
 
+    def render(self, job: Job, base: str, outcome: str | None = None) -> None:
+        """Start the render of a finished preview: a new life on the same job, from
+        ``pending``, ending ``outcome`` (``done`` by default) with the video."""
+        now = self.clock.now()
+        if not job.family.preview_render:
+            raise NotRenderable(f"{job.family.key} jobs have no render step.")
+        state = job.plan.state_at(now)
+        if job.stage == RENDER:
+            raise NotRenderable("This job has already been rendered.")
+        if job.stage != PREVIEW:
+            raise NotRenderable(
+                "Only a preview can be rendered: this job was created with its video."
+            )
+        if state.status != DONE:
+            raise NotRenderable(
+                f"Only a finished preview can be rendered: this one is {state.status}."
+            )
+        job.stage = RENDER
+        plan = Plan(now, PENDING, 0.0, self._profile(job, _outcome(outcome) or DONE))
+        self._replan(job, plan, now, base)
+        self._schedule(job)
+        job.touched, job.pinned = now, None
+        job.version += 1
+
     # -- reading ---------------------------------------------------------------------
 
     def payload(self, job: Job, now: float, base: str) -> dict[str, Any]:
-        """The public AuroraFlow; cached until the job's visible state changes."""
+        """The job's public object; cached until its visible state changes."""
         state = job.plan.state_at(now)
         key = (state, base, job.version)
         if job.cache_key == key:
@@ -284,8 +227,9 @@ class JobStore:
             updated = job.touched
         else:
             updated = max(job.touched, state.since)
-        job.cache_key, job.cache, job.cache_json = key, self._build(job, state, updated, base), None
-        job.cache_updated = updated
+        token = self.editor_token if self.editor_access else None
+        job.cache = build_payload(job, state, updated, base, token)
+        job.cache_key, job.cache_json, job.cache_updated = key, None, updated
         return job.cache
 
     def payload_json(self, job: Job, now: float, base: str) -> bytes:
@@ -296,14 +240,21 @@ class JobStore:
             ).encode()
         return job.cache_json
 
-    def default_order(self) -> list[Job]:
-        """Every job, newest first (``-created_at``, then newest inserted)."""
-        if self._order is None:
-            self._order = sorted(self._jobs.values(), key=_created_key, reverse=True)
-        return self._order
+    def default_order(self, family: Family | None = AURORA) -> list[Job]:
+        """A family's jobs (None: every job), newest first (``-created_at``, then newest
+        inserted)."""
+        key = "" if family is None else family.key
+        order = self._orders.get(key)
+        if order is None:
+            jobs = self._jobs.values()
+            if family is not None:
+                jobs = [job for job in jobs if job.family is family]
+            order = self._orders[key] = sorted(jobs, key=_created_key, reverse=True)
+        return order
 
     def select(
         self,
+        family: Family,
         now: float,
         base: str,
         *,
@@ -311,10 +262,14 @@ class JobStore:
         ordering: list[tuple[str, bool]] | None = None,
     ) -> list[Job]:
         if ids is None:
-            jobs = list(self.default_order())
+            jobs = list(self.default_order(family))
         else:
             found = (self._jobs.get(job_id) for job_id in dict.fromkeys(ids))
-            jobs = sorted((job for job in found if job is not None), key=_created_key, reverse=True)
+            jobs = sorted(
+                (job for job in found if job is not None and job.family is family),
+                key=_created_key,
+                reverse=True,
+            )
         # Stable sorts from the last key to the first give a multi-key order, with the
         # default order breaking ties.
         for name, descending in reversed(ordering or []):
@@ -330,8 +285,9 @@ class JobStore:
         return jobs
 
     def pop_due(self, now: float, base: str) -> list[DueWebhook]:
-        """Webhooks for jobs that reached a final status by ``now``, each exactly once."""
-        due = []
+        """Webhooks for jobs that reached a final status by ``now``, each exactly once per
+        life (a preview's end, then its render's)."""
+        due, self._held = self._held, []
         while self._due and self._due[0][0] <= now:
             _, _, job_id, generation = heapq.heappop(self._due)
             job = self._jobs.get(job_id)
@@ -344,7 +300,7 @@ class JobStore:
             if payload["status"] not in FINAL_STATUSES:
                 continue
             job.delivered = generation
-            body = {name: payload[name] for name in WEBHOOK_FIELDS}
+            body = {name: payload.get(name) for name in job.family.webhook_fields}
             due.append(DueWebhook(url, body))
         return due
 
@@ -353,6 +309,21 @@ class JobStore:
 
     # -- internals -------------------------------------------------------------------
 
+    def _profile(self, job: Job, outcome: str) -> Profile:
+        return Profile.for_job(
+            job.id, job.family.length_key(job.fields), outcome=outcome, instant=self.clock.instant
+        )
+
+    def _replan(self, job: Job, plan: Plan, now: float, base: str) -> None:
+        # A webhook that fell due under the old plan would be lost with it: take it now.
+        self._held = self.pop_due(now, base)
+        job.plan = plan
+        job.generation += 1
+
+    def _reorder(self, family: Family) -> None:
+        self._orders.pop(family.key, None)
+        self._orders.pop("", None)
+
     def _schedule(self, job: Job) -> None:
         if not job.fields.get("webhook_url"):
             return
@@ -360,69 +331,20 @@ class JobStore:
         if when is not None:
             heapq.heappush(self._due, (when, next(self._seq), job.id, job.generation))
 
-    def _build(self, job: Job, state: State, updated: float, base: str) -> dict[str, Any]:
-        fields, overrides, status = job.fields, job.overrides, state.status
-        done = status == DONE
-        profile = job.plan.profile
-        duration = overrides.get("duration", profile.video_seconds if done else 0)
-        if "credits_used" in overrides:
-            credits = overrides["credits_used"]
-        elif done and isinstance(duration, int | float):
-            rate = credits_per_second(fields.get("model_version"), fields.get("resolution"))
-            credits = float(duration) * (1.0 if rate is None else rate)
-        else:
-            credits = 0.0
-        if "failed_reason" in overrides:
-            failed_reason = overrides["failed_reason"]
-        else:
-            failed_reason = profile.failed_reason if status in (FAILED, REJECTED) else ""
-        computed = {
-            "id": job.id,
-            "created_at": job.created_iso,
-            "updated_at": isoformat(updated),
-            "video_output": overrides.get(
-                "video_output", f"{base}/media/video.mp4?job={job.id}" if done else None
-            ),
-            "credits_used": credits,
-            "duration": duration,
-            "progress": state.progress,
-            "failed_reason": failed_reason,
-            "status": status,
-            "preview": overrides.get(
-                "preview", f"{base}/media/preview.mp4?job={job.id}" if done else None
-            ),
-            "editor_url": overrides.get(
-                "editor_url",
-                f"{base}/editor/{job.id}/?token={self.editor_token(job.id)}"
-                if done and self.editor_access
-                else None,
-            ),
-        }
-        payload: dict[str, Any] = {}
-        for name in PUBLIC_FIELDS:
-            value = computed[name] if name in computed else fields.get(name)
-            if value is OMIT:
-                continue
-            payload[name] = base + value if isinstance(value, LocalURL) else value
-        for name, value in fields.items():
-            if (
-                name not in payload
-                and name not in STORED_FIELDS
-                and name not in CREATE_ONLY_FIELDS
-                and value is not OMIT
-            ):
-                payload[name] = value
-        return payload
-
-
-WEBHOOK_FIELDS = ("id", "status", "failed_reason", "video_output")
-
 
 def canonical_id(value: str) -> str:
     try:
         return str(uuid.UUID(value))
     except ValueError:
         return value
+
+
+def _stage(value: Any, family: Family) -> str:
+    if value not in STAGES:
+        raise ValueError(f"stage must be one of {', '.join(STAGES)}, not {value!r}")
+    if value != DIRECT and not family.preview_render:
+        raise ValueError(f"{family.key} jobs have no preview or render")
+    return value
 
 
 def _outcome(value: Any) -> str | None:

@@ -1,4 +1,5 @@
-"""Request bodies for ``POST /api/aurora/``: parsing and Creatify's create rules.
+"""Request bodies for the create and preview calls: parsing, and the field checks every
+family's rules are built from.
 
 Messages copy Django REST framework's, since Creatify's API is built on it.
 """
@@ -7,12 +8,12 @@ from __future__ import annotations
 
 import json
 import math
+import uuid
+from collections.abc import Callable, Collection
 from email import policy
 from email.parser import BytesParser
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
-
-from ..pricing import AURORA_V1, MODEL_VERSIONS, RESOLUTIONS
 
 REQUIRED = "This field is required."
 NOT_NULL = "This field may not be null."
@@ -20,13 +21,18 @@ NOT_BLANK = "This field may not be blank."
 NOT_STRING = "Not a valid string."
 BAD_URL = "Enter a valid URL."
 BAD_NUMBER = "A valid number is required."
+BAD_INTEGER = "A valid integer is required."
+BAD_BOOLEAN = "Must be a valid boolean."
+BAD_UUID = "Must be a valid UUID."
+BAD_JSON = "Value must be valid JSON."
 
-AUDIO_EXTENSIONS = (".mp3", ".wav")
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".webp")
 NAME_MAX = 255
 WEBHOOK_URL_MAX = 200
-TTL_DAYS_MIN = 1
-GUIDANCE_MIN, GUIDANCE_MAX = 0.0, 10.0
+# What DRF's BooleanField takes from a form, where no real boolean can be sent.
+FORM_TRUE = frozenset({"true", "on", "1", "yes", "y", "t"})
+FORM_FALSE = frozenset({"false", "off", "0", "no", "n", "f"})
+
+Validator = Callable[[Any], Any]
 
 
 class BodyError(Exception):
@@ -90,80 +96,91 @@ class _Upload:
     """A file part: never a valid value for any create field."""
 
 
-def validate_create(data: dict[str, Any], *, form: bool) -> tuple[dict[str, Any], dict[str, list]]:
-    """(cleaned fields, errors); errors maps each bad field to its messages."""
-    if form:
-        # HTML forms cannot send null: an empty optional field means "not given".
-        data = {
-            key: value
-            for key, value in data.items()
-            if not (
-                value == ""
-                and key
-                in (
-                    "prompt_guidance_scale",
-                    "model_version",
-                    "webhook_url",
-                    "resolution",
-                    "ttl_days",
-                    "output_upload_url",
-                )
-            )
-        }
-    cleaned: dict[str, Any] = {}
-    errors: dict[str, list] = {}
+class Invalid(ValueError):
+    """One field's problem; the message is DRF's."""
 
-    def check(name: str, validate: Any, *, required: bool = False, default: Any = None) -> None:
-        if name not in data:
+
+_ABSENT: Any = object()
+
+
+class Form:
+    """One body's fields, checked one by one into ``cleaned`` and ``errors`` (field ->
+    messages, every bad field at once, as a DRF serializer reports them)."""
+
+    def __init__(
+        self, data: dict[str, Any], *, form: bool, blank_is_absent: Collection[str] = ()
+    ) -> None:
+        if form:
+            # HTML forms cannot send null: an empty optional field means "not given".
+            data = {
+                key: value
+                for key, value in data.items()
+                if not (value == "" and key in blank_is_absent)
+            }
+        self.data = data
+        self.form = form
+        self.cleaned: dict[str, Any] = {}
+        self.errors: dict[str, list] = {}
+
+    def field(
+        self,
+        name: str,
+        validate: Validator,
+        *,
+        required: bool = False,
+        default: Any = _ABSENT,
+        store_as: str | None = None,
+    ) -> None:
+        """Check ``name``; an absent field is an error if required, else ``default`` (no
+        default: left to the family's own default)."""
+        target = store_as or name
+        if name not in self.data:
             if required:
-                errors[name] = [REQUIRED]
-            else:
-                cleaned[name] = default
+                self.errors[name] = [REQUIRED]
+            elif default is not _ABSENT:
+                self.cleaned[target] = default
             return
         try:
-            cleaned[name] = validate(data[name])
-        except _Invalid as exc:
-            errors[name] = [str(exc)]
+            self.cleaned[target] = validate(self.data[name])
+        except Invalid as exc:
+            self.errors[name] = [str(exc)]
 
-    check(
-        "audio",
-        _media_url(AUDIO_EXTENSIONS, "Only mp3 and wav audio files are supported."),
-        required=True,
-    )
-    check(
-        "image",
-        _media_url(IMAGE_EXTENSIONS, "Only png, jpg, jpeg and webp image files are supported."),
-        required=True,
-    )
-    check("name", _name)
-    check("text_prompt", _text_prompt, default="")
-    check("prompt_guidance_scale", _guidance, default=1.0)
-    check("model_version", _model_version, default=AURORA_V1)
-    check("webhook_url", _webhook_url)
-    check("resolution", _resolution)
-    check("ttl_days", _ttl_days)
-    check("output_upload_url", _upload_url)
-    return cleaned, errors
+    def fail(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+    def result(self) -> tuple[dict[str, Any], dict[str, list]]:
+        return self.cleaned, self.errors
 
 
-class _Invalid(ValueError):
-    pass
-
-
-def _string(value: Any, *, allow_null: bool = False, allow_blank: bool = True) -> str | None:
+def string(value: Any, *, allow_null: bool = False, allow_blank: bool = True) -> str | None:
     if value is None:
         if allow_null:
             return None
-        raise _Invalid(NOT_NULL)
+        raise Invalid(NOT_NULL)
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _Invalid(NOT_STRING)
+        raise Invalid(NOT_STRING)
     text = str(value).strip()  # DRF's CharField trims by default
     if not text and not allow_blank:
-        raise _Invalid(NOT_BLANK)
+        raise Invalid(NOT_BLANK)
     return text
 
 
-def _is_http_url(text: str) -> bool:
+def text(
+    max_length: int | None = None, *, allow_null: bool = True, allow_blank: bool = True
+) -> Validator:
+    def validate(value: Any) -> str | None:
+        result = string(value, allow_null=allow_null, allow_blank=allow_blank)
+        if result is not None and max_length is not None and len(result) > max_length:
+            raise Invalid(f"Ensure this field has no more than {max_length} characters.")
+        return result
+
+    return validate
+
+
+job_name = text(NAME_MAX)
+
+
+def is_http_url(text: str) -> bool:
     if any(char.isspace() for char in text):
         return False
     try:
@@ -174,99 +191,137 @@ def _is_http_url(text: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
-def _media_url(extensions: tuple[str, ...], message: str) -> Any:
-    def validate(value: Any) -> str:
-        text = _string(value, allow_blank=False)
-        assert text is not None
-        if not _is_http_url(text):
-            raise _Invalid(BAD_URL)
-        if not urlsplit(text).path.lower().endswith(extensions):
-            raise _Invalid(message)
-        return text
+def http_url(max_length: int | None = None) -> Validator:
+    """A nullable http(s) URL; blank counts as null."""
+
+    def validate(value: Any) -> str | None:
+        result = string(value, allow_null=True)
+        if not result:
+            return None
+        if max_length is not None and len(result) > max_length:
+            raise Invalid(f"Ensure this field has no more than {max_length} characters.")
+        if not is_http_url(result):
+            raise Invalid(BAD_URL)
+        return result
 
     return validate
 
 
-def _name(value: Any) -> str | None:
-    text = _string(value, allow_null=True)
-    if text is not None and len(text) > NAME_MAX:
-        raise _Invalid(f"Ensure this field has no more than {NAME_MAX} characters.")
-    return text
+webhook_url = http_url(WEBHOOK_URL_MAX)
 
 
-def _text_prompt(value: Any) -> str:
-    text = _string(value)
-    assert text is not None
-    return text
+def media_url(extensions: tuple[str, ...], message: str) -> Validator:
+    def validate(value: Any) -> str:
+        result = string(value, allow_blank=False)
+        assert result is not None
+        if not is_http_url(result):
+            raise Invalid(BAD_URL)
+        if not urlsplit(result).path.lower().endswith(extensions):
+            raise Invalid(message)
+        return result
+
+    return validate
 
 
-def _guidance(value: Any) -> float:
-    if value is None:
-        raise _Invalid(NOT_NULL)
+def choice(values: Collection[str], *, allow_null: bool = False) -> Validator:
+    def validate(value: Any) -> str | None:
+        if value is None:
+            if allow_null:
+                return None
+            raise Invalid(NOT_NULL)
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise Invalid(NOT_STRING)
+        if str(value) not in values:
+            raise Invalid(f'"{value}" is not a valid choice.')
+        return str(value)
+
+    return validate
+
+
+def _float(value: Any, message: str) -> float:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _Invalid(BAD_NUMBER)
+        raise Invalid(message)
     try:
         number = float(value.strip() if isinstance(value, str) else value)
     except (ValueError, OverflowError):
-        raise _Invalid(BAD_NUMBER) from None
+        raise Invalid(message) from None
     if not math.isfinite(number):
-        raise _Invalid(BAD_NUMBER)
-    if number < GUIDANCE_MIN:
-        raise _Invalid(f"Ensure this value is greater than or equal to {GUIDANCE_MIN}.")
-    if number > GUIDANCE_MAX:
-        raise _Invalid(f"Ensure this value is less than or equal to {GUIDANCE_MAX}.")
+        raise Invalid(message)
     return number
 
 
-def _model_version(value: Any) -> str:
-    if value is None:
-        raise _Invalid(NOT_NULL)
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _Invalid(NOT_STRING)
-    if str(value) not in MODEL_VERSIONS:
-        raise _Invalid(f'"{value}" is not a valid choice.')
-    return str(value)
+def number(low: float, high: float, *, allow_null: bool = False) -> Validator:
+    def validate(value: Any) -> float | None:
+        if value is None:
+            if allow_null:
+                return None
+            raise Invalid(NOT_NULL)
+        result = _float(value, BAD_NUMBER)
+        if result < low:
+            raise Invalid(f"Ensure this value is greater than or equal to {low}.")
+        if result > high:
+            raise Invalid(f"Ensure this value is less than or equal to {high}.")
+        return result
+
+    return validate
 
 
-def _webhook_url(value: Any) -> str | None:
-    text = _string(value, allow_null=True)
-    if not text:
+def integer(minimum: int) -> Validator:
+    """A nullable whole number from ``minimum`` ("4", 4 and 4.0 alike)."""
+
+    def validate(value: Any) -> int | None:
+        if value is None:
+            return None
+        result = _float(value, BAD_INTEGER)
+        if result != int(result):
+            raise Invalid(BAD_INTEGER)
+        if result < minimum:
+            raise Invalid(f"Ensure this value is greater than or equal to {minimum}.")
+        return int(result)
+
+    return validate
+
+
+def boolean(*, form: bool) -> Validator:
+    """A JSON boolean; from a form, DRF's spellings of one."""
+
+    def validate(value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        if value is None:
+            raise Invalid(NOT_NULL)
+        if form and isinstance(value, str):
+            lowered = value.strip().lower()
+            if lowered in FORM_TRUE:
+                return True
+            if lowered in FORM_FALSE:
+                return False
+        raise Invalid(BAD_BOOLEAN)
+
+    return validate
+
+
+def uuid_value(value: Any) -> str | None:
+    """A nullable UUID, in its canonical form; blank counts as null."""
+    if value is None or value == "":
         return None
-    if len(text) > WEBHOOK_URL_MAX:
-        raise _Invalid(f"Ensure this field has no more than {WEBHOOK_URL_MAX} characters.")
-    if not _is_http_url(text):
-        raise _Invalid(BAD_URL)
-    return text
-
-
-def _resolution(value: Any) -> str | None:
-    if value is None:
-        return None
-    if str(value) not in RESOLUTIONS:
-        raise _Invalid(f'"{value}" is not a valid choice.')
-    return str(value)
-
-
-def _ttl_days(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _Invalid("A valid integer is required.")
+    if not isinstance(value, str):
+        raise Invalid(BAD_UUID)
     try:
-        number = float(value.strip() if isinstance(value, str) else value)
-    except (ValueError, OverflowError):
-        raise _Invalid("A valid integer is required.") from None
-    if not math.isfinite(number) or number != int(number):
-        raise _Invalid("A valid integer is required.")
-    if number < TTL_DAYS_MIN:
-        raise _Invalid(f"Ensure this value is greater than or equal to {TTL_DAYS_MIN}.")
-    return int(number)
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        raise Invalid(BAD_UUID) from None
 
 
-def _upload_url(value: Any) -> str | None:
-    text = _string(value, allow_null=True)
-    if not text:
-        return None
-    if not _is_http_url(text):
-        raise _Invalid(BAD_URL)
-    return text
+def json_value(*, form: bool) -> Validator:
+    """Any JSON; a form sends it as JSON text (as DRF's JSONField reads form input)."""
+
+    def validate(value: Any) -> Any:
+        if form and isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                raise Invalid(BAD_JSON) from None
+        return value
+
+    return validate

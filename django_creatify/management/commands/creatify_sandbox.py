@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_creatify.sandbox import Sandbox
+from django_creatify.sandbox.app import FAMILY_JOBS
 from django_creatify.sandbox.cli import (
     DEFAULT_ADDR,
     DEFAULT_API_ID,
@@ -17,8 +18,8 @@ from django_creatify.sandbox.cli import (
 
 class Command(BaseCommand):
     help = (
-        "Run a local stand-in for Creatify's Aurora API until Ctrl-C, and print the "
-        "CREATIFY setting that points a site at it."
+        "Run a local stand-in for Creatify's API (Aurora, lipsyncs, lipsyncs_v2, AI Shorts) "
+        "until Ctrl-C, and print the CREATIFY setting that points a site at it."
     )
     # The sandbox is how a site gets to a working configuration: don't gate it on one.
     requires_system_checks: list[str] = []
@@ -27,7 +28,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--addr", default=DEFAULT_ADDR, help=f"host:port (default {DEFAULT_ADDR})"
         )
-        parser.add_argument("--jobs", type=int, default=0, help="Seeded jobs to start with.")
+        parser.add_argument("--jobs", type=int, default=0, help="Seeded Aurora jobs to start with.")
+        parser.add_argument(
+            "--family-jobs",
+            type=int,
+            default=None,
+            help=f"Seeded jobs in each other family (default: --jobs, at most {FAMILY_JOBS}).",
+        )
         parser.add_argument("--seed", type=int, default=0, help="Seed for the seeded jobs.")
         parser.add_argument(
             "--speed", default="1", help="Clock speed factor, or 'instant' (default 1)."
@@ -45,11 +52,16 @@ class Command(BaseCommand):
             speed = parse_speed(options["speed"])
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        if options["jobs"] < 0:
-            raise CommandError("--jobs must be 0 or more")
+        if options["jobs"] < 0 or (options["family_jobs"] or 0) < 0:
+            raise CommandError("--jobs and --family-jobs must be 0 or more")
         api_id, api_key, key_from_settings = _credentials(options["api_id"], options["api_key"])
         sandbox = Sandbox(
-            api_id=api_id, api_key=api_key, jobs=options["jobs"], seed=options["seed"], speed=speed
+            api_id=api_id,
+            api_key=api_key,
+            jobs=options["jobs"],
+            seed=options["seed"],
+            speed=speed,
+            family_jobs=options["family_jobs"],
         )
         try:
             # The site's own key may be a real account's: accept it, but never echo it.
