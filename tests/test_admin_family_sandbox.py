@@ -3,7 +3,6 @@ preview then render, and Creatify's own refusals shown on the form."""
 
 from __future__ import annotations
 
-import inspect
 import json
 
 import pytest
@@ -11,16 +10,10 @@ from django.contrib.messages import get_messages
 from django.core.cache import cache
 
 from django_creatify.families import FAMILIES, get_family
-from django_creatify.sandbox import Fault, Sandbox
+from django_creatify.sandbox import Fault
 from django_creatify.sync import sync_jobs
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(
-        "family" not in inspect.signature(Sandbox.add_job).parameters,
-        reason="this sandbox serves Aurora only",
-    ),
-]
+pytestmark = pytest.mark.django_db
 
 FAMILY_NAMES = list(FAMILIES)
 SCENE = {"character": {"type": "avatar", "avatar_id": "a1"}, "voice": {"input_text": "Hi."}}
