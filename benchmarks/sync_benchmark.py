@@ -217,8 +217,8 @@ def run_naive(spec: dict[str, Any]) -> dict[str, Any]:
 def run_floor(spec: dict[str, Any]) -> dict[str, Any]:
     from django.db import connection
     from django.utils import timezone
-
     from django_creatify.bulk import WRITTEN_FIELDS
+
     from django_creatify.listing import item_digest
     from django_creatify.models import AuroraFlow
     from django_creatify.payloads import FIELDS

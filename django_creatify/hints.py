@@ -160,9 +160,9 @@ def refresh_routed(
     """Re-read hinted jobs (id, family or ""), each from its family.
 
     A job's family is the one its webhook URL named, else the family whose mirror holds
-    it. A job found neither way (made outside this site, or named under a wrong family)
-    is asked of each enabled family in turn until one returns it: Creatify's webhook
-    body does not say which family sent it.
+    it. A job found neither way (made outside this site) is asked of each enabled family
+    in turn, together with that family's own jobs, until one returns it: Creatify's
+    webhook body does not say which family sent it.
     """
     enabled = {family.name: family for family in enabled_families()}
     routed: dict[str, list[str]] = {name: [] for name in enabled}
@@ -190,15 +190,17 @@ def refresh_routed(
         found.update((job_id, name) for job_id in ids if job_id not in missing)
         asked.update((job_id, name) for job_id in ids)
 
-    for name, ids in routed.items():
-        if ids:
-            ask(name, ids)
-    unrouted += [job_id for ids in routed.values() for job_id in ids if job_id not in found]
+    # In the families' order, each asked once for its own jobs and the unrouted ones not
+    # found yet: N hinted jobs cost at most ceil(N / 100) GETs per family, strays aside.
     for name in enabled:
-        remaining = [job_id for job_id in unrouted if job_id not in found]
-        if not remaining:
-            break
-        if ids := [job_id for job_id in remaining if (job_id, name) not in asked]:
+        if ids := routed[name] + [job_id for job_id in unrouted if job_id not in found]:
+            ask(name, ids)
+    # A job its family did not return (a webhook URL naming the wrong family, a job
+    # mirrored under one family that Creatify now has under none): asked of the others.
+    strays = [job_id for ids in routed.values() for job_id in ids if job_id not in found]
+    for name in enabled:
+        ids = [job_id for job_id in strays if job_id not in found and (job_id, name) not in asked]
+        if ids:
             ask(name, ids)
     return routing
 

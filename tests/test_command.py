@@ -41,7 +41,17 @@ def test_prints_the_counts(creatify_sandbox, capsys):
     creatify_sandbox.add_jobs(4)
     code, out, err = manage(capsys=capsys)
     assert (code, err) == (0, "")
-    assert out == "created 4, updated 0, unchanged 0, skipped 0 (1 request)\n"
+    assert out == (
+        "aurora: created 4, updated 0, unchanged 0, skipped 0 (1 request)\n"
+        "lipsyncs: created 0, updated 0, unchanged 0, skipped 0 (1 request)\n"
+        "lipsyncs_v2: created 0, updated 0, unchanged 0, skipped 0 (1 request)\n"
+        "ai_shorts: created 0, updated 0, unchanged 0, skipped 0 (1 request)\n"
+    )
+    code, out, err = manage("--family", "lipsyncs", "--family", "ai_shorts", capsys=capsys)
+    assert out == (
+        "lipsyncs: created 0, updated 0, unchanged 0, skipped 0 (1 request)\n"
+        "ai_shorts: created 0, updated 0, unchanged 0, skipped 0 (1 request)\n"
+    )
 
 
 def test_ids_are_fetched_100_per_request(creatify_sandbox, capsys):
@@ -49,7 +59,7 @@ def test_ids_are_fetched_100_per_request(creatify_sandbox, capsys):
     wanted = [job["id"] for job in jobs[:250]]
     code, out, _ = manage("--ids", ",".join(wanted), capsys=capsys)
     assert code == 0
-    assert out == "created 250, updated 0, unchanged 0, skipped 0 (3 requests)\n"
+    assert out == "aurora: created 250, updated 0, unchanged 0, skipped 0 (3 requests)\n"
     lists = [r for r in creatify_sandbox.requests if r.path == "/api/aurora/"]
     chunks = [r.query["ids"].split(",") for r in lists]
     assert len(lists) == 3 and all(len(chunk) <= 100 for chunk in chunks)
@@ -62,8 +72,8 @@ def test_active_refreshes_unfinished_jobs(creatify_sandbox, capsys):
     creatify_sandbox.add_jobs(1, status="done")
     call_command("creatify_sync", stdout=open("/dev/null", "w"))  # noqa: SIM115
     creatify_sandbox.update_job(job["id"], status="done", progress=1.0)
-    code, out, _ = manage("--active", capsys=capsys)
-    assert (code, out) == (0, "created 0, updated 1, unchanged 0, skipped 0 (1 request)\n")
+    code, out, _ = manage("--active", "--family", "aurora", capsys=capsys)
+    assert (code, out) == (0, "aurora: created 0, updated 1, unchanged 0, skipped 0 (1 request)\n")
 
 
 def test_bad_ids_are_refused_before_any_request(creatify_sandbox, capsys):
@@ -77,8 +87,8 @@ def test_skipped_items_are_reported(creatify_sandbox, capsys):
     creatify_sandbox.inject(Fault.body(200, b'[{"name": "no id"}]'))
     code, out, err = manage(capsys=capsys)
     assert code == 0
-    assert out.startswith("created 0, updated 0, unchanged 0, skipped 1")
-    assert err == "skipped item 0: no id\n"
+    assert out.startswith("aurora: created 0, updated 0, unchanged 0, skipped 1")
+    assert err == "aurora: skipped item 0: no id\n"
 
 
 WRONG_KEY = "wrong-key-never-printed"
@@ -161,32 +171,32 @@ def test_ids_and_active_syncs_do_not_wait_for_a_full_sync(creatify_sandbox, caps
     (job,) = creatify_sandbox.add_jobs(1, status="running", progress=0.5)
     another_full_sync()
     code, out, _ = manage("--ids", job["id"], capsys=capsys)
-    assert (code, out) == (0, "created 1, updated 0, unchanged 0, skipped 0 (1 request)\n")
+    assert (code, out) == (0, "aurora: created 1, updated 0, unchanged 0, skipped 0 (1 request)\n")
     creatify_sandbox.update_job(job["id"], status="done", progress=1.0)
-    code, out, _ = manage("--active", capsys=capsys)
-    assert (code, out) == (0, "created 0, updated 1, unchanged 0, skipped 0 (1 request)\n")
+    code, out, _ = manage("--active", "--family", "aurora", capsys=capsys)
+    assert (code, out) == (0, "aurora: created 0, updated 1, unchanged 0, skipped 0 (1 request)\n")
 
 
 def test_a_dead_holders_expired_lease_does_not_block_the_command(creatify_sandbox, capsys):
     creatify_sandbox.add_jobs(2)
     another_full_sync(expires_in=-1)
-    code, out, _ = manage(capsys=capsys)
-    assert (code, out) == (0, "created 2, updated 0, unchanged 0, skipped 0 (1 request)\n")
+    code, out, _ = manage("--family", "aurora", capsys=capsys)
+    assert (code, out) == (0, "aurora: created 2, updated 0, unchanged 0, skipped 0 (1 request)\n")
     assert not Lease.objects.exists()
 
 
 def test_the_command_holds_the_lease_the_task_and_admin_take(creatify_sandbox, capsys, monkeypatch):
     creatify_sandbox.add_jobs(2)
-    real_sync = creatify_sync.sync_aurora_flows
+    real_sync = creatify_sync.sync_jobs
     during = {}
 
-    def sync_while_a_worker_tries(**kwargs):
+    def sync_while_a_worker_tries(family, **kwargs):
         during["task"] = tasks.sync_aurora_flows.apply().get()
-        return real_sync(**kwargs)
+        return real_sync(family, **kwargs)
 
-    monkeypatch.setattr(creatify_sync, "sync_aurora_flows", sync_while_a_worker_tries)
-    code, out, _ = manage(capsys=capsys)
-    assert (code, out) == (0, "created 2, updated 0, unchanged 0, skipped 0 (1 request)\n")
+    monkeypatch.setattr(creatify_sync, "sync_jobs", sync_while_a_worker_tries)
+    code, out, _ = manage("--family", "aurora", capsys=capsys)
+    assert (code, out) == (0, "aurora: created 2, updated 0, unchanged 0, skipped 0 (1 request)\n")
     # This process holds it: host:pid:token.
     assert f":{os.getpid()}:" in during["task"]["skipped"]
     assert len([r for r in creatify_sandbox.requests if r.path == "/api/aurora/"]) == 1
@@ -221,9 +231,9 @@ def test_wait_runs_the_sync_once_the_other_one_ends(creatify_sandbox, capsys, wa
     creatify_sandbox.add_jobs(3)
     lease = another_full_sync()
     waiting.then[2] = lambda: Lease.objects.filter(holder=OTHER).delete()  # it finished
-    code, out, err = manage("--wait", capsys=capsys)
+    code, out, err = manage("--wait", "--family", "aurora", capsys=capsys)
     assert code == 0
-    assert out == "created 3, updated 0, unchanged 0, skipped 0 (1 request)\n"
+    assert out == "aurora: created 3, updated 0, unchanged 0, skipped 0 (1 request)\n"
     assert err == f"{busy_line(lease)}; waiting for it to end\n"
     assert waiting.pauses == [1.0, 1.0, 1.0]
     assert not Lease.objects.exists()

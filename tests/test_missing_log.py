@@ -8,10 +8,9 @@ import logging
 import pytest
 from django.utils import timezone
 
-from django_creatify.sync import missing
 from django_creatify.models import AuroraFlow
 from django_creatify.sandbox import Fault
-from django_creatify.sync import sync_aurora_flows
+from django_creatify.sync import missing, sync_aurora_flows
 
 from .helpers import served
 

@@ -23,11 +23,11 @@ from django.db import connection
 from django.test import override_settings
 
 from django_creatify import spool as spool_module
-from django_creatify.sync import pipeline as sync_module
 from django_creatify.client import CreatifyClient
 from django_creatify.models import AuroraFlow
 from django_creatify.sandbox import Fault
 from django_creatify.sync import SyncResult, sync_aurora_flows
+from django_creatify.sync import pipeline as sync_module
 
 pytestmark = pytest.mark.django_db
 

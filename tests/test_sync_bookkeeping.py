@@ -15,12 +15,12 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from django_creatify.sync import pipeline as sync_module
 from django_creatify.exceptions import PayloadError
 from django_creatify.listing import JsonArrayBody
 from django_creatify.models import AuroraFlow
 from django_creatify.sandbox import Fault
 from django_creatify.sync import apply_aurora_payloads, create_aurora_flow, sync_aurora_flows
+from django_creatify.sync import pipeline as sync_module
 
 from .helpers import expected_row, row_values, served, served_body, snapshot, split_array
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from django_creatify.sync import pipeline as sync_module
 from django_creatify.client import CreatifyClient
+from django_creatify.sync import pipeline as sync_module
 from django_creatify.sync import sync_aurora_flows
 
 pytestmark = pytest.mark.django_db

@@ -386,8 +386,8 @@ def test_beat_schedule_follows_the_settings(settings):
     schedule = beat_schedule()
     app = tasks.refresh_aurora_flows.app
     runs = {entry["task"]: maybe_schedule(entry["schedule"]) for entry in schedule.values()}
-    assert runs[tasks.refresh_active_aurora_flows.name].run_every == timedelta(seconds=15)
-    assert runs[tasks.sync_aurora_flows.name].run_every == timedelta(seconds=1800)
+    assert runs[tasks.refresh_active_jobs.name].run_every == timedelta(seconds=15)
+    assert runs[tasks.sync_all_jobs.name].run_every == timedelta(seconds=1800)
     assert all(name in app.tasks for name in runs)
     assert runs[tasks.purge_webhook_events.name].run_every == timedelta(days=1)
     assert {entry["options"]["expires"] for entry in schedule.values()} == {15.0, 1800.0, 86400.0}

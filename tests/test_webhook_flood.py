@@ -18,7 +18,8 @@ from celery import current_app
 from django.db.models import Sum
 from django.test import Client, RequestFactory
 
-from django_creatify import tasks
+from django_creatify import hints, tasks
+from django_creatify.families import FAMILIES
 from django_creatify.models import AuroraFlow, Lease, WebhookEvent
 from django_creatify.webhooks import aurora_webhook
 
@@ -105,7 +106,15 @@ def test_ten_thousand_queued_hints_cost_one_message_then_a_get_per_hundred_ids(
     result = tasks.process_webhook_hints.apply(args=args, kwargs=kwargs).get()
 
     distinct = len(set(flow_ids))
-    assert result["requests"] == math.ceil(distinct / 100) == 96
+    # Aurora is asked first, 100 ids a GET; what it lacks is asked of each other family,
+    # since the shared webhook URL does not say whose job a hint is about.
+    others = len(FAMILIES) - 1
+    unknown = distinct - REAL_JOBS
+    # (A drain reads 1,000 events at a time: each chunk's last GET to a family may be short.)
+    chunks = math.ceil(distinct / hints.DRAIN_CHUNK)
+    least = math.ceil(distinct / 100) + others * math.ceil(unknown / 100)
+    assert least <= result["requests"] <= least + others * chunks
+    assert math.ceil(distinct / 100) == 96
     assert_drained(creatify_sandbox, real, 0, distinct)
     assert Lease.objects.count() == 0 and len(queued_tasks) == 1
 
