@@ -324,7 +324,7 @@ def test_refresh_failure_is_an_error_message_without_the_key(
 
 @pytest.mark.django_db
 def test_large_selection_is_queued_as_tasks(admin_client, creatify_sandbox, monkeypatch):
-    monkeypatch.setattr("django_creatify.admin.flows.REFRESH_NOW_LIMIT", 150)
+    monkeypatch.setattr(AuroraFlowAdmin, "refresh_now_limit", 150)
     creatify_sandbox.add_jobs(250, status="done")
     sync_aurora_flows()
     creatify_sandbox.clear_requests()

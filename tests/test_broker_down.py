@@ -11,7 +11,7 @@ from django.contrib.messages import get_messages
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from django_creatify.admin import flows
+from django_creatify.admin.flows import AuroraFlowAdmin
 from django_creatify.models import AuroraFlow, WebhookEvent
 from django_creatify.sync import sync_aurora_flows
 
@@ -96,7 +96,7 @@ def test_admin_refresh_sync_and_add_never_fail_on_a_dead_queue(
 def test_a_large_refresh_that_cannot_be_queued_says_so(
     broken_broker, admin, running_job, monkeypatch
 ):
-    monkeypatch.setattr(flows, "REFRESH_NOW_LIMIT", 0)
+    monkeypatch.setattr(AuroraFlowAdmin, "refresh_now_limit", 0)
     response = admin.post(
         ADMIN,
         {"action": "refresh_selected", "_selected_action": [running_job["id"]]},

@@ -1,4 +1,4 @@
-"""The Aurora changelist: the columns it never reads, and a date hierarchy without scans."""
+"""A job changelist: the columns it never reads, and a date hierarchy without scans."""
 
 from __future__ import annotations
 
@@ -12,24 +12,13 @@ from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-# Columns the changelist never shows: not read for the list, so a page stays small.
-CHANGELIST_DEFERRED = (
-    "raw",
-    "raw_digest",
-    "text_prompt",
-    "audio",
-    "webhook_url",
-    "editor_url",
-    "editor_url_fetched_at",
-    "video_output",
-    "preview",
-    "media_job",
-)
 
-
-class AuroraFlowChangeList(ChangeList):
+class JobChangeList(ChangeList):
     def get_queryset(self, request, exclude_parameters=None):
-        return super().get_queryset(request, exclude_parameters).defer(*CHANGELIST_DEFERRED)
+        # Columns the list never shows (the raw payload first) are not read, so that a
+        # page stays small: the admin names them (``changelist_deferred``).
+        queryset = super().get_queryset(request, exclude_parameters)
+        return queryset.defer(*self.model_admin.changelist_deferred)
 
     def date_hierarchy_choices(self) -> dict[str, Any]:
         """What the admin's ``{% date_hierarchy %}`` shows, without its full-table scans.
@@ -126,3 +115,7 @@ class AuroraFlowChangeList(ChangeList):
             .values_list(field, flat=True)
         )
         return dated.first(), dated.last()
+
+
+# The name from when Aurora was the only family.
+AuroraFlowChangeList = JobChangeList

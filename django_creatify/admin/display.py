@@ -1,4 +1,4 @@
-"""HTML fragments for the admin: badges, progress bars, players, links.
+"""HTML fragments for the admin of every job family: badges, progress bars, players, links.
 
 Everything here reads the row in hand, never the network. Remote text goes through
 ``format_html`` (escaped); remote URLs become attributes only through :func:`safe_url`.
@@ -9,6 +9,9 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
 
 from django.utils import timezone
 from django.utils.html import format_html
@@ -16,13 +19,15 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ..choices import FINISHED_STATUSES, AuroraStatus
-from ..models import AuroraFlow
+from ..choices import FINISHED_STATUSES, JobStatus
+from ..models import CreatifyJob
 from ..safe_urls import safe_url
 
 EMPTY = "\u2013"  # an en dash: "no value"
-KNOWN_CSS_STATUSES = frozenset(status.value for status in AuroraStatus)
-FAILURE_STATUSES = frozenset({AuroraStatus.FAILED, AuroraStatus.REJECTED})
+KNOWN_CSS_STATUSES = frozenset(status.value for status in JobStatus)
+FAILURE_STATUSES = frozenset({JobStatus.FAILED, JobStatus.REJECTED})
+# A preview at one of these paths is a video file; any other is a page at Creatify.
+VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".webm", ".m3u8"})
 
 
 def status_css(status: str) -> str:
@@ -33,7 +38,7 @@ def status_css(status: str) -> str:
 def status_label(status: str) -> str:
     """The human label of a status; an unknown status is shown as sent (escaped by callers)."""
     try:
-        return str(AuroraStatus(status).label)
+        return str(JobStatus(status).label)
     except ValueError:
         return status or _("unknown")
 
@@ -42,11 +47,11 @@ def is_active(status: str) -> bool:
     return status not in FINISHED_STATUSES
 
 
-def progress_label(flow: AuroraFlow) -> str:
+def progress_label(flow: CreatifyJob) -> str:
     return f"{flow.progress_percent:.0f}%"
 
 
-def status_badge(flow: AuroraFlow) -> SafeString:
+def status_badge(flow: CreatifyJob) -> SafeString:
     """A coloured badge with the status's text; failure reasons show on hover."""
     title = flow.failed_reason if flow.status in FAILURE_STATUSES and flow.failed_reason else ""
     return format_html(
@@ -60,7 +65,7 @@ def status_badge(flow: AuroraFlow) -> SafeString:
     )
 
 
-def progress_bar(flow: AuroraFlow) -> SafeString:
+def progress_bar(flow: CreatifyJob) -> SafeString:
     percent = flow.progress_percent
     return format_html(
         '<span class="creatify-progress-cell">'
@@ -80,8 +85,8 @@ def progress_bar(flow: AuroraFlow) -> SafeString:
     )
 
 
-def thumbnail(flow: AuroraFlow) -> SafeString | str:
-    url = safe_url(flow.image)
+def thumbnail(url_value: str | None) -> SafeString | str:
+    url = safe_url(url_value)
     if not url:
         return EMPTY
     return format_html(
@@ -91,9 +96,33 @@ def thumbnail(flow: AuroraFlow) -> SafeString | str:
     )
 
 
-def title(flow: AuroraFlow) -> SafeString:
+def media_cell(poster: str | None, video: str | None, preview: str | None) -> SafeString | str:
+    """The changelist's media column: the still, as a link to the video (or, before there
+    is one, to the preview).
+
+    One link, not players: fifty video elements on one page would each fetch metadata.
+    """
+    poster_url, video_url, preview_url = safe_url(poster), safe_url(video), safe_url(preview)
+    still = thumbnail(poster_url) if poster_url else ""
+    if video_url:
+        kind, url, label, title = "video", video_url, _("video"), _("Open the video")
+    elif preview_url:
+        kind, url, label, title = "preview", preview_url, _("preview"), _("Open the preview")
+    else:
+        return still or EMPTY
+    return format_html(
+        '<a class="creatify-media-link creatify-media-link--{}" href="{}" target="_blank"'
+        ' rel="noopener noreferrer" title="{}">{}</a>',
+        kind,
+        url,
+        title,
+        still or label,
+    )
+
+
+def title(flow: CreatifyJob) -> SafeString:
     tags = []
-    if flow.is_hidden:
+    if getattr(flow, "is_hidden", False):
         tags.append(format_html('<span class="creatify-tag">{}</span>', _("hidden")))
     if flow.missing_since is not None:
         tags.append(
@@ -111,14 +140,14 @@ def title(flow: AuroraFlow) -> SafeString:
     return format_html("{}{}", text, SafeString("".join(" " + tag for tag in tags)))
 
 
-def duration(flow: AuroraFlow) -> str:
+def duration(flow: CreatifyJob) -> str:
     # Creatify sends 0 until the video exists: no length yet is not a length of zero.
-    if flow.duration is None or (flow.duration == 0 and flow.status != AuroraStatus.DONE):
+    if flow.duration is None or (flow.duration == 0 and flow.status != JobStatus.DONE):
         return EMPTY
     return f"{flow.duration} s"
 
 
-def credits(flow: AuroraFlow) -> str:
+def credits(flow: CreatifyJob) -> str:
     return EMPTY if flow.credits_used is None else f"{flow.credits_used:g}"
 
 
@@ -159,6 +188,30 @@ def video_player(
     )
 
 
+def is_video_file(url: str) -> bool:
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return False
+    return PurePosixPath(path).suffix.lower() in VIDEO_SUFFIXES
+
+
+def preview_player(url_value: str | None, *, poster: str | None = None) -> SafeString | str:
+    """A player when the preview is a video file; a link when it is a page at Creatify
+    (Lipsync and AI Shorts previews are pages made to be framed, which this admin does not
+    frame: the page is Creatify's, not the site's)."""
+    url = safe_url(url_value)
+    if not url:
+        return _unsafe_note(url_value)
+    if is_video_file(url):
+        return video_player(url, poster=poster, kind="preview")
+    return format_html(
+        '<div class="creatify-media">{}<div class="creatify-muted">{}</div></div>',
+        _open_link(url, _("Open the preview")),
+        _("A page at Creatify; it opens in a new tab."),
+    )
+
+
 def audio_player(url_value: str | None) -> SafeString | str:
     url = safe_url(url_value)
     if not url:
@@ -194,7 +247,7 @@ def expiry_text(expires_at: datetime, now: datetime | None = None) -> str:
     return ngettext("expires in %(n)d h", "expires in %(n)d h", hours) % {"n": hours}
 
 
-def editor_link(flow: AuroraFlow, now: datetime | None = None) -> SafeString | str:
+def editor_link(flow: CreatifyJob, now: datetime | None = None) -> SafeString | str:
     if not flow.editor_url:
         return EMPTY
     expires_at = flow.editor_url_expires_at
@@ -214,7 +267,7 @@ def editor_link(flow: AuroraFlow, now: datetime | None = None) -> SafeString | s
     )
 
 
-def failed_reason(flow: AuroraFlow) -> SafeString | str:
+def failed_reason(flow: CreatifyJob) -> SafeString | str:
     if not flow.failed_reason:
         return EMPTY
     if flow.status in FAILURE_STATUSES:
@@ -226,7 +279,7 @@ def failed_reason(flow: AuroraFlow) -> SafeString | str:
     return format_html("<span>{}</span>", flow.failed_reason)
 
 
-def raw_payload(flow: AuroraFlow) -> SafeString:
+def raw_payload(flow: CreatifyJob) -> SafeString:
     text = json.dumps(flow.raw, indent=2, sort_keys=True, ensure_ascii=False, default=str)
     return format_html(
         '<details class="creatify-raw"><summary>{}</summary><pre>{}</pre></details>',
@@ -238,6 +291,14 @@ def raw_payload(flow: AuroraFlow) -> SafeString:
         else _("As Creatify sent it"),
         text,
     )
+
+
+def json_document(value: Any) -> SafeString | str:
+    """A nested JSON field (scenes, caption settings), indented and escaped."""
+    if value is None:
+        return EMPTY
+    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+    return format_html('<pre class="creatify-json">{}</pre>', text)
 
 
 def plain_url(url_value: str | None) -> SafeString | str:

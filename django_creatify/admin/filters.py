@@ -1,31 +1,125 @@
-"""Changelist filters that cost no query to draw."""
+"""Changelist filters that cost no query to draw.
+
+Django's filter for a plain text column lists its values with ``SELECT DISTINCT``, a scan
+of the table on every page. Here the values are the ones Creatify documents, fixed, plus
+"Other" for anything it adds later.
+"""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import KNOWN_STATUSES, AuroraStatus
+from ..choices import KNOWN_STATUSES, JobStatus
+from ..families import FAMILIES
 
 OTHER = "_other"
 
+ASPECT_RATIOS = ("9x16", "16x9", "1x1")
+#: The lipsync families' model versions (Aurora's field has its own choices).
+AVATAR_MODEL_VERSIONS = ("standard", "aurora_v1", "aurora_v1_fast")
+AI_SHORTS_STYLES = (
+    "4K realistic",
+    "3D",
+    "Cinematic",
+    "Cartoonish",
+    "Line art",
+    "Pixel art",
+    "Mysterious",
+    "Steam punk",
+    "Collage",
+    "Kawaii",
+)
+#: Documented values of the choice-like columns that have no choices on the model.
+DOCUMENTED_VALUES: dict[str, tuple[str, ...]] = {
+    "aspect_ratio": ASPECT_RATIOS,
+    "model_version": AVATAR_MODEL_VERSIONS,
+    "style": AI_SHORTS_STYLES,
+}
+#: The columns a job changelist filters on, when the family's model has them.
+CHOICE_LIKE_FIELDS = ("model_version", "aspect_ratio", "style", "is_hidden")
 
-class StatusListFilter(admin.SimpleListFilter):
-    """Creatify's documented statuses, plus "Other" for any status it adds later.
 
-    The choices are fixed, so drawing the filter never runs a ``SELECT DISTINCT``.
-    """
+class KnownValuesFilter(admin.SimpleListFilter):
+    """Fixed choices for one column, and "Other" for the values outside them."""
 
-    title = _("status")
-    parameter_name = "status"
+    field_name = ""
+    known: tuple[tuple[str, str], ...] = ()
 
     def lookups(self, request, model_admin):
-        return [*AuroraStatus.choices, (OTHER, _("Other (not yet known)"))]
+        return [*self.known, (OTHER, _("Other (not yet known)"))]
 
     def queryset(self, request, queryset):
         value = self.value()
         if value is None:
             return queryset
         if value == OTHER:
+            return queryset.exclude(
+                **{f"{self.field_name}__in": [key for key, _label in self.known]}
+            )
+        return queryset.filter(**{self.field_name: value})
+
+
+class StatusListFilter(KnownValuesFilter):
+    """Creatify's documented statuses, plus "Other" for any status it adds later."""
+
+    title = _("status")
+    parameter_name = "status"
+    field_name = "status"
+    known = tuple(JobStatus.choices)
+
+    def queryset(self, request, queryset):
+        if self.value() == OTHER:
             return queryset.exclude(status__in=KNOWN_STATUSES)
-        return queryset.filter(status=value)
+        return super().queryset(request, queryset)
+
+
+def known_values_filter(field_name: str, title, values: tuple[str, ...]) -> type:
+    return type(
+        f"{field_name.title().replace('_', '')}ListFilter",
+        (KnownValuesFilter,),
+        {
+            "title": title,
+            "parameter_name": field_name,
+            "field_name": field_name,
+            "known": tuple((value, value) for value in values),
+        },
+    )
+
+
+def job_filters(model: type[Model]) -> tuple:
+    """Status, the choice-like columns ``model`` has, and the creation date.
+
+    A column with choices on the model, or a boolean, keeps Django's own filter (its
+    choices are fixed too); any other gets the documented values.
+    """
+    names = {field.name: field for field in model._meta.concrete_fields}
+    filters: list = [StatusListFilter]
+    for name in CHOICE_LIKE_FIELDS:
+        field = names.get(name)
+        if field is None:
+            continue
+        if field.choices or field.get_internal_type() == "BooleanField":
+            filters.append(name)
+        else:
+            filters.append(known_values_filter(name, field.verbose_name, DOCUMENTED_VALUES[name]))
+    return (*filters, "created_at")
+
+
+class FamilyListFilter(admin.SimpleListFilter):
+    """The webhook log by job family: every family, and "not known yet" for the empty one."""
+
+    title = _("family")
+    parameter_name = "family"
+    UNKNOWN = "_unknown"
+
+    def lookups(self, request, model_admin):
+        families = [(family.name, family.label) for family in FAMILIES.values()]
+        return [*families, (self.UNKNOWN, _("Not known yet"))]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        return queryset.filter(family="" if value == self.UNKNOWN else value)

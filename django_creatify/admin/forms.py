@@ -1,7 +1,13 @@
-"""The admin's "add" form: the DRF create serializer's rules, as a Django form."""
+"""The admin's add forms: what they share, and Aurora's, which is the API's serializer's
+rules as a Django form.
+
+A form's fields are named as the family's create body is (``family.create_fields``), so
+that Creatify's own 400 (field -> messages) lands on the right field.
+"""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -9,20 +15,83 @@ from django.utils.translation import gettext_lazy as _
 
 from ..api.serializers import AuroraFlowCreateSerializer, model_versions
 from ..conf import creatify_settings
+from ..families import AURORA, Family
 from ..payloads import CREATE_FIELDS
 from ..pricing import RESOLUTIONS, price_list
 
-# Every field of the create body, in the order a person fills them in.
+# Every field of Aurora's create body, in the order a person fills them in.
 FORM_FIELDS = CREATE_FIELDS
 
 
-class AuroraFlowCreateForm(forms.Form):
-    """Collects the create body; :meth:`clean` hands it to ``AuroraFlowCreateSerializer``.
+def is_absent(value: Any) -> bool:
+    """A field left empty: not sent, so that Creatify applies its default.
+
+    An unticked box is absent too; zero is a value.
+    """
+    return value is None or value is False or (isinstance(value, str | list | dict) and not value)
+
+
+def as_json(value: Any) -> Any:
+    return str(value) if isinstance(value, uuid.UUID) else value
+
+
+class CreateForm(forms.Form):
+    """An add form: collects a family's create body, checked before anything is sent."""
+
+    family: Family
+    #: What the add page says above the form (the cost, what Creatify fetches).
+    intro = ""
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        """The form's fields in the order of the family's create body."""
+        return tuple(name for name in cls.family.create_fields if name in cls.base_fields)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        body = {
+            name: as_json(cleaned[name])
+            for name in self.field_names()
+            if name in cleaned and not is_absent(cleaned[name])
+        }
+        self.create_fields = self.check_body(body)
+        return cleaned
+
+    def check_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Rules across fields: add errors to the form, return the body to send."""
+        return body
+
+    def add_creatify_errors(self, messages: Any) -> None:
+        """Show Creatify's own 400 (a message, a list, or field -> messages) on the form."""
+        if isinstance(messages, dict):
+            for field, field_messages in messages.items():
+                target = field if field in self.fields else None
+                if not isinstance(field_messages, list):
+                    field_messages = [field_messages]
+                for message in field_messages:
+                    text = str(message) if target else f"{field}: {message}"
+                    self.add_error(target, text)
+        elif isinstance(messages, list):
+            for message in messages:
+                self.add_error(None, str(message))
+        else:
+            self.add_error(None, str(messages))
+
+
+class AuroraFlowCreateForm(CreateForm):
+    """Collects the create body; :meth:`check_body` hands it to ``AuroraFlowCreateSerializer``.
 
     The form's own fields only shape the inputs (widgets, HTML ``required``): every rule
     (URL schemes, file types, lengths, ranges, choices) is the API's, so the admin and the
     API accept and refuse exactly the same bodies.
     """
+
+    family = AURORA
+    intro = _(
+        "The job is created at Creatify (creating costs credits once it runs: 1 per second "
+        "of video, 0.5 with the fast model) and then mirrored here. Creatify fetches the "
+        "audio and image from their URLs."
+    )
 
     audio = forms.CharField(
         label=_("Audio URL"),
@@ -85,35 +154,12 @@ class AuroraFlowCreateForm(forms.Form):
         field.help_text = _("Credits per second of audio, a started second counted whole: ")
         field.help_text += "; ".join(f"{model} {rate}" for model, rate in price_list(extra))
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        data = {
-            name: value
-            for name, value in cleaned.items()
-            if name in FORM_FIELDS and value not in (None, "")
-        }
-        serializer = AuroraFlowCreateSerializer(data=data)
+    def check_body(self, body: dict[str, Any]) -> dict[str, Any]:
+        serializer = AuroraFlowCreateSerializer(data=body)
         if not serializer.is_valid():
             for field, messages in serializer.errors.items():
                 target = field if field in self.fields else None
                 for message in messages if isinstance(messages, list) else [messages]:
                     self.add_error(target, str(message))
-            return cleaned
-        self.create_fields = dict(serializer.validated_data)
-        return cleaned
-
-    def add_creatify_errors(self, messages: Any) -> None:
-        """Show Creatify's own 400 (a message, a list, or field -> messages) on the form."""
-        if isinstance(messages, dict):
-            for field, field_messages in messages.items():
-                target = field if field in self.fields else None
-                if not isinstance(field_messages, list):
-                    field_messages = [field_messages]
-                for message in field_messages:
-                    text = str(message) if target else f"{field}: {message}"
-                    self.add_error(target, text)
-        elif isinstance(messages, list):
-            for message in messages:
-                self.add_error(None, str(message))
-        else:
-            self.add_error(None, str(messages))
+            return {}
+        return dict(serializer.validated_data)

@@ -1,4 +1,5 @@
-"""Figures for the admin overview page: three queries, whatever the table's size."""
+"""Figures for the admin overview page: three queries for the family in view and one per
+other enabled family, whatever the tables' sizes."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from typing import Any
 from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from ..choices import AuroraStatus
-from ..models import AuroraFlow
+from ..choices import JobStatus
+from ..families import Family
 from . import display
 
 CHART_DAYS = 30
@@ -43,13 +45,11 @@ class DayBar:
         return f"{self.credits:g}"
 
 
-def status_counts() -> list[StatusCount]:
+def status_counts(family: Family) -> list[StatusCount]:
     """Every status with its number of jobs: the documented ones first, then any new one."""
-    counts = {
-        row["status"]: row["n"]
-        for row in AuroraFlow.objects.order_by().values("status").annotate(n=Count("pk"))
-    }
-    ordered = [status.value for status in AuroraStatus]
+    rows = family.model._default_manager.order_by().values("status").annotate(n=Count("pk"))
+    counts = {row["status"]: row["n"] for row in rows}
+    ordered = [status.value for status in JobStatus]
     ordered += sorted(status for status in counts if status not in ordered)
     return [
         StatusCount(
@@ -62,8 +62,8 @@ def status_counts() -> list[StatusCount]:
     ]
 
 
-def totals() -> dict[str, Any]:
-    return AuroraFlow.objects.aggregate(
+def totals(family: Family) -> dict[str, Any]:
+    return family.model._default_manager.aggregate(
         jobs=Count("pk"),
         credits=Sum("credits_used"),
         last_synced=Max("synced_at"),
@@ -71,13 +71,15 @@ def totals() -> dict[str, Any]:
     )
 
 
-def credits_per_day(days: int = CHART_DAYS, today: date | None = None) -> list[DayBar]:
+def credits_per_day(
+    family: Family, days: int = CHART_DAYS, today: date | None = None
+) -> list[DayBar]:
     """Credits of the jobs created on each of the last ``days`` days (local time), as bars."""
     today = today or timezone.localdate()
     first = today - timedelta(days=days - 1)
     start = timezone.make_aware(datetime.combine(first, time.min))
     rows = (
-        AuroraFlow.objects.filter(created_at__gte=start)
+        family.model._default_manager.filter(created_at__gte=start)
         .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
         .order_by()
         .values("day")
@@ -110,12 +112,40 @@ def credits_per_day(days: int = CHART_DAYS, today: date | None = None) -> list[D
     return bars
 
 
-def context() -> dict[str, Any]:
-    bars = credits_per_day()
+@dataclass(frozen=True)
+class FamilyRow:
+    """One enabled family's line in the overview's table of every family."""
+
+    family: Family
+    counts: list[StatusCount]
+    changelist_url: str
+    overview_url: str
+
+    @property
+    def total(self) -> int:
+        return sum(row.count for row in self.counts)
+
+
+def family_rows(
+    families: list[Family], urls, in_view: Family, in_view_counts: list[StatusCount]
+) -> list[FamilyRow]:
+    """Counts by status of each family; ``urls(family, name)`` reverses its admin pages."""
+    rows = []
+    for family in families:
+        counts = in_view_counts if family is in_view else status_counts(family)
+        known = [row for row in counts if row.status in JobStatus.values]
+        other = sum(row.count for row in counts if row.status not in JobStatus.values)
+        known.append(StatusCount("_other", _("Other"), "other", other))
+        rows.append(FamilyRow(family, known, urls(family, "changelist"), urls(family, "overview")))
+    return rows
+
+
+def context(family: Family) -> dict[str, Any]:
+    bars = credits_per_day(family)
     peak = max((bar.credits for bar in bars), default=0.0)
     return {
-        "status_counts": status_counts(),
-        "totals": totals(),
+        "status_counts": status_counts(family),
+        "totals": totals(family),
         "bars": bars,
         "chart": {
             "width": CHART_WIDTH,

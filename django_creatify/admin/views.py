@@ -1,4 +1,5 @@
-"""The Aurora admin's own pages: overview, sync all, refresh one job, live polling.
+"""A job admin's own pages: overview, sync all, refresh one job, render one preview, live
+polling.
 
 Each reads the database or asks :mod:`django_creatify.sync`; none writes a row itself.
 """
@@ -20,7 +21,7 @@ from .. import locks, sync, tasks
 from ..client import normalize_ids
 from ..conf import creatify_settings
 from ..exceptions import CreatifyError
-from ..models import AuroraFlow
+from ..families import RENDER, Family, enabled_families
 from . import display, last_sync, overview
 
 POLL_MAX_IDS = 500
@@ -46,13 +47,20 @@ def describe_result(result: sync.SyncResult, requested: int | None = None) -> st
     return text
 
 
+def admin_url(site_name: str, model, name: str, *args: Any) -> str:
+    info = site_name, model._meta.app_label, model._meta.model_name, name
+    return reverse("{}:{}_{}_{}".format(*info), args=args)
+
+
 class AdminToolViews:
-    """The extra URLs of a job admin (mixed into ``AuroraFlowAdmin``)."""
+    """The extra URLs of a job admin."""
+
+    family: Family
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         wrap = self.admin_site.admin_view
-        return [
+        urls = [
             path("overview/", wrap(self.overview_view), name="{}_{}_overview".format(*info)),
             path("sync/", wrap(self.sync_all_view), name="{}_{}_sync".format(*info)),
             path("poll/", wrap(self.poll_view), name="{}_{}_poll".format(*info)),
@@ -61,12 +69,19 @@ class AdminToolViews:
                 wrap(self.refresh_view),
                 name="{}_{}_refresh".format(*info),
             ),
-            *super().get_urls(),
         ]
+        if RENDER in self.family.steps:
+            urls.append(
+                path(
+                    "<path:object_id>/render/",
+                    wrap(self.render_view),
+                    name="{}_{}_render".format(*info),
+                )
+            )
+        return [*urls, *super().get_urls()]
 
     def _url(self, name: str, *args: Any) -> str:
-        info = self.admin_site.name, self.opts.app_label, self.opts.model_name, name
-        return reverse("{}:{}_{}_{}".format(*info), args=args)
+        return admin_url(self.admin_site.name, self.model, name, *args)
 
     def _tool_urls(self) -> dict[str, str]:
         return {
@@ -85,25 +100,23 @@ class AdminToolViews:
         return HttpResponseRedirect(target)
 
     def sync_all_view(self, request):
-        """POST: one full sync now (the same lease as the Celery task: one at a time)."""
+        """POST: one full sync of the family now, under the lease its Celery task takes
+        (one at a time)."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         if not self.has_refresh_permission(request):
             raise PermissionDenied
         kind = _("full sync")
+        lease = self.family.full_sync_lease
         try:
-            with locks.single_flight(
-                tasks.FULL_SYNC_LEASE, creatify_settings.SYNC_LOCK_TIMEOUT
-            ) as holder:
+            with locks.single_flight(lease, creatify_settings.SYNC_LOCK_TIMEOUT) as holder:
                 if holder is None:
-                    busy = _(
-                        "A full sync is already running (%(lease)s); "
-                        "try again when it has finished."
-                    )
-                    lease = locks.describe(tasks.FULL_SYNC_LEASE)
-                    self.message_user(request, busy % {"lease": lease}, messages.WARNING)
+                    busy = _("%(busy)s; try again when it has finished.") % {
+                        "busy": tasks.full_sync_busy_message(self.family)
+                    }
+                    self.message_user(request, busy, messages.WARNING)
                     return self._redirect_back(request, self._url("changelist"))
-                result = sync.sync_aurora_flows()
+                result = sync.sync_jobs(self.family)
         except CreatifyError as exc:
             self._report_failure(request, kind, exc)
         else:
@@ -113,16 +126,12 @@ class AdminToolViews:
 
     def refresh_view(self, request, object_id):
         """POST: re-read one job from Creatify, then back to its page."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        if not self.has_refresh_permission(request):
-            raise PermissionDenied
-        obj = self.get_object(request, object_id)
-        if obj is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        obj = self._posted_job(request, object_id, self.has_refresh_permission)
+        if not isinstance(obj, self.model):
+            return obj
         kind = _("refresh of %(name)s") % {"name": obj}
         try:
-            result = sync.sync_aurora_flows(ids=[obj.pk])
+            result = sync.sync_jobs(self.family, ids=[obj.pk])
         except CreatifyError as exc:
             self._report_failure(request, kind, exc)
         else:
@@ -130,6 +139,36 @@ class AdminToolViews:
             summary = describe_result(result, requested=1)
             self._report_success(request, kind, result, text % {"result": summary})
         return HttpResponseRedirect(self._url("change", obj.pk))
+
+    def render_view(self, request, object_id):
+        """POST: ask Creatify to render a finished preview into its video; Creatify refuses
+        any other job, and its answer is shown."""
+        obj = self._posted_job(request, object_id, self.has_render_permission)
+        if not isinstance(obj, self.model):
+            return obj
+        try:
+            job = sync.render_job(self.family, obj.pk)
+        except CreatifyError as exc:
+            text = _("Creatify did not render %(job)s: %(error)s") % {"job": obj, "error": exc}
+            self.message_user(request, text, messages.ERROR)
+        else:
+            text = _("Asked Creatify to render %(job)s; it is %(status)s now.") % {
+                "job": job,
+                "status": display.status_label(job.status),
+            }
+            self.message_user(request, text, messages.SUCCESS)
+        return HttpResponseRedirect(self._url("change", obj.pk))
+
+    def _posted_job(self, request, object_id, allowed):
+        """The job a tool button was pressed for, or the response refusing the request."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not allowed(request):
+            raise PermissionDenied
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return obj
 
     def poll_view(self, request):
         """GET ``?ids=a,b,c``: status and progress of those rows, from the database only."""
@@ -142,7 +181,7 @@ class AdminToolViews:
             ids = normalize_ids(parts)
         except ValueError:
             return JsonResponse({"error": "ids must be comma-separated UUIDs"}, status=400)
-        rows = AuroraFlow.objects.filter(pk__in=ids).only(
+        rows = self.model._default_manager.filter(pk__in=ids).only(
             "id", "status", "progress", "failed_reason"
         )
         flows = [
@@ -165,16 +204,30 @@ class AdminToolViews:
     def overview_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
+        figures = overview.context(self.family)
+        site = self.admin_site
+        shown = [
+            family
+            for family in enabled_families()
+            if site.is_registered(family.model)
+            and site.get_model_admin(family.model).has_view_permission(request)
+        ]
+
+        def urls(family: Family, name: str) -> str:
+            return admin_url(site.name, family.model, name)
+
         context = {
-            **self.admin_site.each_context(request),
+            **site.each_context(request),
             **self._tool_urls(),
-            **overview.context(),
-            "title": _("Aurora overview"),
+            **figures,
+            "families": overview.family_rows(shown, urls, self.family, figures["status_counts"]),
+            "family": self.family,
+            "title": _("%(family)s overview") % {"family": self.family.label},
             "subtitle": None,
             "opts": self.opts,
-            "last_admin_sync": last_sync.latest(),
+            "last_admin_sync": last_sync.latest(self.family),
             "has_refresh_permission": self.has_refresh_permission(request),
             "media": self.media,
         }
-        request.current_app = self.admin_site.name
+        request.current_app = site.name
         return TemplateResponse(request, "django_creatify/admin/overview.html", context)

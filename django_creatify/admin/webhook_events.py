@@ -18,6 +18,7 @@ from .. import hints, tasks
 from ..exceptions import excerpt
 from ..models import WebhookEvent
 from ..paginator import EstimatedCountPaginator
+from .filters import FamilyListFilter
 from .search import BoundedSearchMixin
 
 
@@ -25,13 +26,14 @@ class WebhookEventAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = (
         "received_at",
         "flow_id",
+        "family",
         "outcome",
         "hints",
         "remote_addr",
         "processed_at",
         "short_error",
     )
-    list_filter = ("outcome",)
+    list_filter = ("outcome", FamilyListFilter)
     search_fields = ("=flow_id",)
     date_hierarchy = None
     list_per_page = 100
@@ -42,6 +44,7 @@ class WebhookEventAdmin(BoundedSearchMixin, admin.ModelAdmin):
     readonly_fields = (
         "received_at",
         "flow_id",
+        "family",
         "outcome",
         "hints",
         "remote_addr",

@@ -1,33 +1,21 @@
 """Aurora (``/api/aurora/``): an image and an audio track become a talking video."""
 
-from ..parsers import boolean, date_time, integer, number, short_text, text, uuid_value
-from .base import CREATE, Family
+from ..parsers import boolean, number, short_text, text
+from .base import CREATE, Family, job_fields
 
 AURORA = Family(
     name="aurora",
     label="Aurora",
     model_name="AuroraFlow",
-    fields={
-        "created_at": (date_time, None),
-        "updated_at": (date_time, None),
-        "name": (text, None),
-        "audio": (text, ""),
-        "image": (text, ""),
-        "text_prompt": (text, ""),
-        "prompt_guidance_scale": (number, None),
-        "model_version": (short_text, ""),
-        "video_output": (text, None),
-        "credits_used": (number, None),
-        "duration": (integer, None),
-        "progress": (number, None),
-        "failed_reason": (text, ""),
-        "media_job": (uuid_value, None),
-        "status": (short_text, ""),
-        "is_hidden": (boolean, False),
-        "webhook_url": (text, None),
-        "preview": (text, None),
-        "editor_url": (text, None),
-    },
+    fields=job_fields(
+        audio=(text, ""),
+        image=(text, ""),
+        text_prompt=(text, ""),
+        prompt_guidance_scale=(number, None),
+        model_version=(short_text, ""),
+        video_output=(text, None),
+        is_hidden=(boolean, False),
+    ),
     output_field="video_output",
     accepts_ordering=True,
     steps=(CREATE,),

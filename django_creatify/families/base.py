@@ -15,8 +15,31 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from ..parsers import date_time, integer, number, short_text, text, uuid_value
+
 #: A mirrored field: how its remote value is read, and what is stored when it is absent.
 FieldSpec = tuple[Callable[[Any], Any], Any]
+
+
+def job_fields(**own: FieldSpec) -> dict[str, FieldSpec]:
+    """The fields every family's object documents (``id`` aside), then the family's own;
+    a family may read a common field its own way (``progress`` as text, say)."""
+    common: dict[str, FieldSpec] = {
+        "created_at": (date_time, None),
+        "updated_at": (date_time, None),
+        "name": (text, None),
+        "status": (short_text, ""),
+        "progress": (number, None),
+        "failed_reason": (text, ""),
+        "credits_used": (number, None),
+        "duration": (integer, None),
+        "media_job": (uuid_value, None),
+        "webhook_url": (text, None),
+        "preview": (text, None),
+        "editor_url": (text, None),
+    }
+    return {**common, **own}
+
 
 CREATE, PREVIEW, RENDER = "create", "preview", "render"
 
@@ -30,7 +53,7 @@ class Family:
     label: str
     #: The concrete model in this app (``django_creatify.<model_name>``).
     model_name: str
-    #: The documented object's fields but ``id``, in Creatify's order.
+    #: The documented object's fields but ``id`` (see :func:`job_fields`).
     fields: Mapping[str, FieldSpec]
     #: The object's field holding the finished video.
     output_field: str

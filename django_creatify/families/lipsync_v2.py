@@ -5,40 +5,25 @@ Made directly, or previewed then rendered. Its list takes ``ids`` but no ``order
 """
 
 from ..parsers import (
-    date_time,
-    integer,
     json_value,
-    number,
     progress_text,
     short_text,
     text,
-    uuid_value,
 )
-from .base import CREATE, PREVIEW, RENDER, Family
+from .base import CREATE, PREVIEW, RENDER, Family, job_fields
 
 LIPSYNC_V2 = Family(
     name="lipsyncs_v2",
     label="Lipsync v2",
     model_name="LipsyncV2",
-    fields={
-        "name": (text, None),
-        "output": (text, None),
-        "video_thumbnail": (text, None),
-        "created_at": (date_time, None),
-        "updated_at": (date_time, None),
-        "credits_used": (number, None),
-        "duration": (integer, None),
-        "progress": (progress_text, None),
-        "failed_reason": (text, ""),
-        "media_job": (uuid_value, None),
-        "status": (short_text, ""),
-        "webhook_url": (text, None),
-        "preview": (text, None),
-        "editor_url": (text, None),
-        "aspect_ratio": (short_text, ""),
-        "video_inputs": (json_value, None),
-        "model_version": (short_text, ""),
-    },
+    fields=job_fields(
+        output=(text, None),
+        video_thumbnail=(text, None),
+        progress=(progress_text, None),
+        aspect_ratio=(short_text, ""),
+        video_inputs=(json_value, None),
+        model_version=(short_text, ""),
+    ),
     output_field="output",
     accepts_ordering=False,
     steps=(CREATE, PREVIEW, RENDER),

@@ -1,8 +1,9 @@
 """``manage.py demo``: the example site on SQLite against the bundled sandbox, no account needed.
 
-Migrates, starts the sandbox with seeded jobs, syncs, creates a demo superuser, and serves
-the admin. While it runs, a background loop refreshes the unfinished jobs and now and then
-creates a new one through the API, so the admin shows jobs moving.
+Migrates, starts the sandbox with seeded jobs of every family, syncs them, creates a demo
+superuser, and serves the admin. While it runs, a background loop refreshes the unfinished
+jobs and now and then creates a new one at the sandbox (in turn an Aurora video, a Lipsync
+video and an AI Short), so the admin shows jobs moving.
 """
 
 from __future__ import annotations
@@ -14,16 +15,31 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.test import override_settings
 
-from django_creatify.client import CreatifyClient
 from django_creatify.exceptions import CreatifyError
+from django_creatify.families import enabled_families
 from django_creatify.sandbox import Sandbox
-from django_creatify.sync import (
-    apply_aurora_payloads,
-    refresh_active_aurora_flows,
-    sync_aurora_flows,
-)
+from django_creatify.sync import create_job, refresh_active_jobs, sync_jobs
 
 DEMO_MEDIA = ("/media/image.png", "/media/audio.wav")
+
+
+def new_jobs(base: str) -> list[tuple[str, dict]]:
+    """What the demo makes while it runs: one job of each kind, in turn."""
+    return [
+        (
+            "aurora",
+            {
+                "name": "Demo video made just now",
+                "image": base + DEMO_MEDIA[0],
+                "audio": base + DEMO_MEDIA[1],
+            },
+        ),
+        ("lipsyncs", {"name": "Demo avatar made just now", "text": "Hello from the demo."}),
+        (
+            "ai_shorts",
+            {"aspect_ratio": "9x16", "script": "A short made just now.", "style": "Cinematic"},
+        ),
+    ]
 
 
 def split_addr(addr: str) -> tuple[str, int]:
@@ -60,7 +76,7 @@ class Command(BaseCommand):
             CREATIFY={"API_ID": "demo-id", "API_KEY": "demo-key", "BASE_URL": server.url}
         ).enable()
 
-        result = sync_aurora_flows()
+        results = [f"{family.name}: {sync_jobs(family)}" for family in enabled_families()]
         self._ensure_superuser(options["username"], options["password"])
         stop = threading.Event()
         threading.Thread(
@@ -72,7 +88,7 @@ class Command(BaseCommand):
 
         site = f"http://{options['addr']}/"
         self.stdout.write(
-            f"Sandbox (fake Creatify) at {server.url} with {options['jobs']} jobs; sync: {result}\n"
+            f"Sandbox (fake Creatify) at {server.url}; synced:\n  " + "\n  ".join(results) + "\n"
             f"Admin login: {options['username']} / {options['password']}\n"
             f"Serving the demo at {site}  (Ctrl-C to stop)",
         )
@@ -94,18 +110,18 @@ class Command(BaseCommand):
 
     def _keep_fresh(self, stop: threading.Event, base: str, every: float, new_every: float) -> None:
         since_new = 0.0
+        made = 0
+        enabled = {family.name for family in enabled_families()}
+        to_make = [job for job in new_jobs(base) if job[0] in enabled]
         while not stop.wait(every):
             try:
-                refresh_active_aurora_flows()
+                for family in enabled:
+                    refresh_active_jobs(family)
                 since_new += every
-                if new_every and since_new >= new_every:
+                if new_every and since_new >= new_every and to_make:
                     since_new = 0.0
-                    with CreatifyClient() as client:
-                        created = client.create_aurora(
-                            name="Demo video made just now",
-                            image=base + DEMO_MEDIA[0],
-                            audio=base + DEMO_MEDIA[1],
-                        )
-                    apply_aurora_payloads([created])
+                    family, fields = to_make[made % len(to_make)]
+                    made += 1
+                    create_job(family, **fields)
             except CreatifyError as exc:
                 self.stderr.write(f"demo refresh failed: {exc}")
