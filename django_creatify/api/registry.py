@@ -26,17 +26,54 @@ class Registration:
     #: Whether the representation carries ``output_url``. Aurora's representation predates
     #: it and is relied on as it is; its ``video_output`` is the same URL.
     output_url: bool = True
+    #: The order of the mirrored fields in the representation, when it is not the
+    #: description's: clients may compare Aurora's output byte for byte.
+    field_order: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.field_order and sorted(self.field_order) != sorted(self.family.fields):
+            raise ValueError(f"{self.family.label}: field_order must list every mirrored field")
 
     @property
     def name(self) -> str:
         return self.family.name
+
+    @property
+    def mirrored_fields(self) -> tuple[str, ...]:
+        """The family's mirrored fields in the order the API shows them."""
+        return self.field_order or self.family.mirrored_fields
 
 
 REGISTRATIONS: dict[str, Registration] = {
     registration.name: registration
     for registration in (
         Registration(
-            AURORA, AuroraFlowCreateSerializer, choice_filters=("model_version",), output_url=False
+            AURORA,
+            AuroraFlowCreateSerializer,
+            choice_filters=("model_version",),
+            output_url=False,
+            # Creatify's order for the AuroraFlow object, as the API has always shown it.
+            field_order=(
+                "created_at",
+                "updated_at",
+                "name",
+                "audio",
+                "image",
+                "text_prompt",
+                "prompt_guidance_scale",
+                "model_version",
+                "video_output",
+                "credits_used",
+                "duration",
+                "progress",
+                "failed_reason",
+                "media_job",
+                "status",
+                "is_hidden",
+                "webhook_url",
+                "preview",
+                "editor_url",
+            ),
         ),
         Registration(
             LIPSYNC,

@@ -99,8 +99,9 @@ def serializer_for(family: Family | str) -> type[JobSerializer]:
     family = get_family(family)
     made = _serializers.get(family.name)
     if made is None:
-        output = ("output_url",) if registration(family).output_url else ()
-        fields = ("id", *family.mirrored_fields, *output, *DERIVED_FIELDS)
+        registered = registration(family)
+        output = ("output_url",) if registered.output_url else ()
+        fields = ("id", *registered.mirrored_fields, *output, *DERIVED_FIELDS)
         meta = type("Meta", (), {"model": family.model, "fields": fields})
         meta.read_only_fields = fields
         made = _serializers[family.name] = type(
