@@ -106,3 +106,19 @@ def test_demo_serves_the_admin_with_the_sandbox_jobs(demo):
     for job in jobs:
         shown = job["name"] if job["name"] else job["id"]
         assert html.escape(shown) in page, shown
+    # Every family's jobs are in the demo's admin, synced at start.
+    for family, model in (
+        ("lipsyncs", "lipsync"),
+        ("lipsyncs_v2", "lipsyncv2"),
+        ("ai_shorts", "aishort"),
+    ):
+        listed = requests.get(
+            f"{demo['sandbox']}/api/{family}/",
+            headers={"X-API-ID": "demo-id", "X-API-KEY": "demo-key"},
+            timeout=10,
+        ).json()
+        assert listed, family
+        page = browser.get(f"{demo['site']}/admin/django_creatify/{model}/", timeout=10).text
+        for job in listed:
+            shown = job.get("name") or job["id"]
+            assert html.escape(shown) in page, (family, shown)
