@@ -206,7 +206,7 @@ def test_the_add_page_shows_the_create_body_and_its_steps(admin_client, family):
 
 
 REFUSED = [
-    ("lipsyncs", {}, "text", "Give a script or an audio URL."),
+    ("lipsyncs", {}, "text", "Give a script (text) or an audio URL"),
     ("lipsyncs", {"text": "Hi", "audio": "javascript:alert(1)"}, "audio", "http(s) URL"),
     ("lipsyncs", {"text": "x" * 3601}, "text", "at most 3600"),
     ("lipsyncs", {"text": "Hi", "creator": "nope"}, "creator", "valid UUID"),

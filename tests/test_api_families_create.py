@@ -67,8 +67,8 @@ def test_the_create_serializer_takes_exactly_the_familys_create_fields(family):
 @pytest.mark.parametrize(
     ("family", "change", "field"),
     [
-        ("lipsyncs", {"text": None}, "non_field_errors"),
-        ("lipsyncs", {"text": ""}, "non_field_errors"),
+        ("lipsyncs", {"text": None}, "text"),
+        ("lipsyncs", {"text": ""}, "text"),
         ("lipsyncs", {"text": "x" * 3601}, "text"),
         ("lipsyncs", {"name": "x" * 256}, "name"),
         ("lipsyncs", {"aspect_ratio": "16:9"}, "aspect_ratio"),

@@ -1,9 +1,10 @@
-"""Add forms of the families beyond Aurora, built from Django form fields for each
-family's documented create (and preview) body.
+"""Add forms of the families beyond Aurora: Django form fields for each family's
+documented create (and preview) body.
 
-Limits and vocabularies are Creatify's (``API-FAMILIES``): lengths, URL fields that must
-be http(s), enums, ranges; Creatify's own 400 still has the last word and is shown on the
-form. Booleans are sent only when ticked and empty fields not at all, so that Creatify's
+The fields shape the inputs (widgets, the documented choices); the rules are the API's
+create serializer's (:meth:`CreateForm.check_body`), so the admin and the API accept the
+same bodies, and Creatify's own 400 still has the last word and is shown on the form.
+Booleans are sent only when ticked and empty fields not at all, so that Creatify's
 defaults apply.
 """
 
@@ -17,29 +18,14 @@ from django.utils.translation import gettext_lazy as _
 
 from ..api.validators import http_url
 from ..families import AI_SHORTS, LIPSYNC, LIPSYNC_V2
-from .filters import AI_SHORTS_STYLES, ASPECT_RATIOS, AVATAR_MODEL_VERSIONS
+from ..families.vocabularies import (
+    ASPECT_RATIOS,
+    AVATAR_MODEL_VERSIONS,
+    CAPTION_STYLES,
+    SHORTS_STYLES,
+)
 from .forms import CreateForm
 
-CAPTION_STYLES = (
-    "normal-black",
-    "normal-white",
-    "normal-red",
-    "normal-blue",
-    "neo",
-    "brick",
-    "frenzy",
-    "verana",
-    "mustard",
-    "glow",
-    "mint",
-    "coolers",
-    "bilo",
-    "toons",
-    "deep-blue",
-    "mystique",
-    "caution",
-    "duality",
-)
 #: Most characters of a nested JSON field the form accepts.
 JSON_MAX_LENGTH = 100_000
 SCENE_EXAMPLE = (
@@ -212,15 +198,6 @@ class LipsyncCreateForm(CreateForm):
     background_asset_image_url = url_field(_("Background image URL"), max_length=1024)
     webhook_url = webhook_field()
 
-    def check_body(self, body: dict[str, Any]) -> dict[str, Any]:
-        if not body.get("audio") and not body.get("text") and not self.has_error("audio"):
-            self.add_error("text", _("Give a script or an audio URL."))
-        for name in ("caption_offset_x", "caption_offset_y"):
-            # Creatify types the offsets as strings.
-            if name in body:
-                body[name] = f"{body[name]:g}"
-        return body
-
 
 class LipsyncV2CreateForm(CreateForm):
     family = LIPSYNC_V2
@@ -247,15 +224,6 @@ class LipsyncV2CreateForm(CreateForm):
     model_version = choice_field(_("Model version"), AVATAR_MODEL_VERSIONS, default="standard")
     webhook_url = webhook_field()
 
-    def check_body(self, body: dict[str, Any]) -> dict[str, Any]:
-        music_url = (body.get("background_music") or {}).get("url")
-        if music_url is not None:
-            try:
-                http_url(music_url)
-            except ValidationError:
-                self.add_error("background_music", _("Its url must be an http(s) URL."))
-        return body
-
 
 class AIShortCreateForm(CreateForm):
     family = AI_SHORTS
@@ -267,7 +235,7 @@ class AIShortCreateForm(CreateForm):
 
     aspect_ratio = choice_field(_("Aspect ratio"), ASPECT_RATIOS)
     script = text_field(_("Script"), required=True)
-    style = choice_field(_("Style"), AI_SHORTS_STYLES)
+    style = choice_field(_("Style"), SHORTS_STYLES)
     accent = uuid_field(_("Voice (accent id)"), _("An accent id from /api/voices/."))
     caption_setting = JSONDocumentField(
         label=_("Caption setting"),

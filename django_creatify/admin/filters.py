@@ -8,35 +8,13 @@ of the table on every page. Here the values are the ones Creatify documents, fix
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import KNOWN_STATUSES, JobStatus
-from ..families import FAMILIES
+from ..families import FAMILIES, Family
 
 OTHER = "_other"
 
-ASPECT_RATIOS = ("9x16", "16x9", "1x1")
-#: The lipsync families' model versions (Aurora's field has its own choices).
-AVATAR_MODEL_VERSIONS = ("standard", "aurora_v1", "aurora_v1_fast")
-AI_SHORTS_STYLES = (
-    "4K realistic",
-    "3D",
-    "Cinematic",
-    "Cartoonish",
-    "Line art",
-    "Pixel art",
-    "Mysterious",
-    "Steam punk",
-    "Collage",
-    "Kawaii",
-)
-#: Documented values of the choice-like columns that have no choices on the model.
-DOCUMENTED_VALUES: dict[str, tuple[str, ...]] = {
-    "aspect_ratio": ASPECT_RATIOS,
-    "model_version": AVATAR_MODEL_VERSIONS,
-    "style": AI_SHORTS_STYLES,
-}
 #: The columns a job changelist filters on, when the family's model has them.
 CHOICE_LIKE_FIELDS = ("model_version", "aspect_ratio", "style", "is_hidden")
 
@@ -88,22 +66,27 @@ def known_values_filter(field_name: str, title, values: tuple[str, ...]) -> type
     )
 
 
-def job_filters(model: type[Model]) -> tuple:
-    """Status, the choice-like columns ``model`` has, and the creation date.
+def job_filters(family: Family) -> tuple:
+    """Status, the choice-like columns the family's model has, and the creation date.
 
     A column with choices on the model, or a boolean, keeps Django's own filter (its
-    choices are fixed too); any other gets the documented values.
+    choices are fixed too); any other gets the values the family documents for it.
     """
-    names = {field.name: field for field in model._meta.concrete_fields}
+    names = {field.name: field for field in family.model._meta.concrete_fields}
     filters: list = [StatusListFilter]
     for name in CHOICE_LIKE_FIELDS:
         field = names.get(name)
-        if field is None:
+        if field is None or (
+            not field.choices
+            and name not in family.vocabularies
+            and field.get_internal_type() != "BooleanField"
+        ):
             continue
         if field.choices or field.get_internal_type() == "BooleanField":
             filters.append(name)
         else:
-            filters.append(known_values_filter(name, field.verbose_name, DOCUMENTED_VALUES[name]))
+            values = family.vocabularies[name]
+            filters.append(known_values_filter(name, field.verbose_name, values))
     return (*filters, "created_at")
 
 

@@ -13,7 +13,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..api.serializers import AuroraFlowCreateSerializer, model_versions
+from ..api.create import model_versions
+from ..api.registry import create_serializer_for
 from ..conf import creatify_settings
 from ..families import AURORA, Family
 from ..payloads import CREATE_FIELDS
@@ -33,6 +34,17 @@ def is_absent(value: Any) -> bool:
 
 def as_json(value: Any) -> Any:
     return str(value) if isinstance(value, uuid.UUID) else value
+
+
+def flattened(messages: Any, prefix: str = "") -> list[str]:
+    """A serializer's errors for one field (a list, or a nested field's dict) as lines."""
+    if isinstance(messages, dict):
+        return [
+            line for key, inner in messages.items() for line in flattened(inner, f"{prefix}{key}: ")
+        ]
+    if isinstance(messages, list):
+        return [line for message in messages for line in flattened(message, prefix)]
+    return [f"{prefix}{messages}"]
 
 
 class CreateForm(forms.Form):
@@ -58,8 +70,18 @@ class CreateForm(forms.Form):
         return cleaned
 
     def check_body(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Rules across fields: add errors to the form, return the body to send."""
-        return body
+        """The body checked by the family's API create serializer, so that the admin and
+        the API accept and refuse exactly the same bodies: the form's own fields only
+        shape the inputs (widgets, choices, HTML ``required``). Returns the body to send,
+        or adds the errors to the form."""
+        serializer = create_serializer_for(self.family)(data=body)
+        if serializer.is_valid():
+            return dict(serializer.validated_data)
+        for field, messages in serializer.errors.items():
+            target = field if field in self.fields else None
+            for message in flattened(messages):
+                self.add_error(target, message)
+        return {}
 
     def add_creatify_errors(self, messages: Any) -> None:
         """Show Creatify's own 400 (a message, a list, or field -> messages) on the form."""
@@ -79,12 +101,8 @@ class CreateForm(forms.Form):
 
 
 class AuroraFlowCreateForm(CreateForm):
-    """Collects the create body; :meth:`check_body` hands it to ``AuroraFlowCreateSerializer``.
-
-    The form's own fields only shape the inputs (widgets, HTML ``required``): every rule
-    (URL schemes, file types, lengths, ranges, choices) is the API's, so the admin and the
-    API accept and refuse exactly the same bodies.
-    """
+    """Aurora's create body; every rule (URL schemes, file types, lengths, ranges,
+    choices) is ``AuroraFlowCreateSerializer``'s."""
 
     family = AURORA
     intro = _(
@@ -153,13 +171,3 @@ class AuroraFlowCreateForm(CreateForm):
         # The price of each model, before anything is spent.
         field.help_text = _("Credits per second of audio, a started second counted whole: ")
         field.help_text += "; ".join(f"{model} {rate}" for model, rate in price_list(extra))
-
-    def check_body(self, body: dict[str, Any]) -> dict[str, Any]:
-        serializer = AuroraFlowCreateSerializer(data=body)
-        if not serializer.is_valid():
-            for field, messages in serializer.errors.items():
-                target = field if field in self.fields else None
-                for message in messages if isinstance(messages, list) else [messages]:
-                    self.add_error(target, str(message))
-            return {}
-        return dict(serializer.validated_data)

@@ -209,7 +209,7 @@ class JobLayout:
     def admin_attributes(self) -> dict[str, Any]:
         return {
             "list_display": self.list_display,
-            "list_filter": job_filters(self.model),
+            "list_filter": job_filters(self.family),
             "fieldsets": self.fieldsets,
             "readonly_fields": self.readonly_fields,
             "actions": list(self.actions),

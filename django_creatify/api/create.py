@@ -12,6 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..conf import creatify_settings
+from ..families.vocabularies import (
+    ASPECT_RATIOS,
+    AVATAR_MODEL_VERSIONS,
+    CAPTION_STYLES,
+    SHORTS_STYLES,
+)
 from ..pricing import MODEL_VERSIONS, RESOLUTION_MODELS, RESOLUTIONS
 from ..webhook_urls import allowed_for_non_staff
 from .access import is_staff
@@ -29,41 +35,6 @@ from .fields import (
 )
 from .validators import AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, FileExtensionOfURL, http_url
 
-ASPECT_RATIOS = ("16x9", "1x1", "9x16")
-#: Lipsync and Lipsync v2: ``standard`` is the default.
-AVATAR_MODEL_VERSIONS = ("standard", "aurora_v1", "aurora_v1_fast")
-CAPTION_STYLES = (
-    "normal-black",
-    "normal-white",
-    "normal-red",
-    "normal-blue",
-    "neo",
-    "brick",
-    "frenzy",
-    "verana",
-    "mustard",
-    "glow",
-    "mint",
-    "coolers",
-    "bilo",
-    "toons",
-    "deep-blue",
-    "mystique",
-    "caution",
-    "duality",
-)
-SHORTS_STYLES = (
-    "4K realistic",
-    "3D",
-    "Cinematic",
-    "Cartoonish",
-    "Line art",
-    "Pixel art",
-    "Mysterious",
-    "Steam punk",
-    "Collage",
-    "Kawaii",
-)
 LIPSYNC_TEXT_MAX = 3600
 BACKGROUND_IMAGE_URL_MAX = 1024
 MUSIC_URL_MAX = 255
@@ -186,16 +157,29 @@ class LipsyncCreateSerializer(CreateSerializer):
     background_asset_image_url = url_field(BACKGROUND_IMAGE_URL_MAX)
     webhook_url = webhook_url_field()
 
+    def validate_caption_offset_x(self, value):
+        return caption_offset(value)
+
+    def validate_caption_offset_y(self, value):
+        return caption_offset(value)
+
     def validate(self, attrs):
         if not attrs.get("audio") and not attrs.get("text"):
-            raise serializers.ValidationError(_("Either audio or text is required."))
+            raise serializers.ValidationError(
+                {"text": [_("Give a script (text) or an audio URL; either is required.")]}
+            )
         return attrs
+
+
+def caption_offset(value: float) -> str:
+    """Creatify types the caption offsets as strings."""
+    return f"{value:g}"
 
 
 class AIShortCreateSerializer(CreateSerializer):
     """An AI Shorts body: a script, told in a style, in an aspect ratio."""
 
-    aspect_ratio = choice_field(("9x16", "16x9", "1x1"), required=True)
+    aspect_ratio = choice_field(ASPECT_RATIOS, required=True)
     script = serializers.CharField()
     style = choice_field(SHORTS_STYLES, required=True)
     accent = UUIDText(help_text=_("A voice accent's id (/api/voices/)."))

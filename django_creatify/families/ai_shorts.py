@@ -6,6 +6,7 @@ there. Its list takes ``ids`` and ``ordering``. ``media_job`` is a plain string 
 
 from ..parsers import boolean, integer, json_value, number, short_text, text, uuid_value
 from .base import CREATE, PREVIEW, RENDER, Family, job_fields
+from .vocabularies import ASPECT_RATIOS, PERMISSION_TYPES, SHORTS_STYLES
 
 AI_SHORTS = Family(
     name="ai_shorts",
@@ -30,6 +31,11 @@ AI_SHORTS = Family(
         accent=(uuid_value, None),
     ),
     output_field="video_output",
+    vocabularies={
+        "aspect_ratio": ASPECT_RATIOS,
+        "style": SHORTS_STYLES,
+        "permission_type": PERMISSION_TYPES,
+    },
     accepts_ordering=True,
     steps=(CREATE, PREVIEW, RENDER),
     create_fields=(

@@ -65,6 +65,8 @@ class Family:
     create_fields: tuple[str, ...] = ()
     #: Fields whose value is a nested JSON document, stored as JSON.
     json_fields: frozenset[str] = field(default_factory=frozenset)
+    #: The documented values of its choice-like fields (field -> values).
+    vocabularies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: Lease name of a full sync of this family.
     full_sync_lease: str = ""
 

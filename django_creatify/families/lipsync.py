@@ -12,6 +12,7 @@ from ..parsers import (
     uuid_value,
 )
 from .base import CREATE, PREVIEW, RENDER, Family, job_fields
+from .vocabularies import ASPECT_RATIOS, AVATAR_MODEL_VERSIONS, CAPTION_STYLES
 
 LIPSYNC = Family(
     name="lipsyncs",
@@ -40,6 +41,11 @@ LIPSYNC = Family(
         background_asset_image_url=(text, None),
     ),
     output_field="output",
+    vocabularies={
+        "aspect_ratio": ASPECT_RATIOS,
+        "model_version": AVATAR_MODEL_VERSIONS,
+        "caption_style": CAPTION_STYLES,
+    },
     accepts_ordering=False,
     steps=(CREATE, PREVIEW, RENDER),
     create_fields=(

@@ -11,6 +11,7 @@ from ..parsers import (
     text,
 )
 from .base import CREATE, PREVIEW, RENDER, Family, job_fields
+from .vocabularies import ASPECT_RATIOS, AVATAR_MODEL_VERSIONS
 
 LIPSYNC_V2 = Family(
     name="lipsyncs_v2",
@@ -25,6 +26,7 @@ LIPSYNC_V2 = Family(
         model_version=(short_text, ""),
     ),
     output_field="output",
+    vocabularies={"aspect_ratio": ASPECT_RATIOS, "model_version": AVATAR_MODEL_VERSIONS},
     accepts_ordering=False,
     steps=(CREATE, PREVIEW, RENDER),
     create_fields=(
