@@ -3,6 +3,8 @@ from contextlib import contextmanager
 import pytest
 from django.conf import settings
 
+from django_creatify.families import FAMILIES
+
 pytest_plugins = ["pytester", "tests.services", "tests.webhook_support"]
 
 
@@ -64,3 +66,19 @@ def queued_tasks(monkeypatch, queued_to_broker):
 
     monkeypatch.setattr("celery.app.task.Task.apply_async", record)
     return queued
+
+
+@pytest.fixture(params=list(FAMILIES))
+def family(request) -> str:
+    """Each job family's name in turn."""
+    return request.param
+
+
+@pytest.fixture
+def clear_admin_cache():
+    """The admin caches the last sync per family: no test sees another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -9,8 +9,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.contrib.messages import get_messages
-from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
 
 from django_creatify import locks
@@ -22,31 +20,11 @@ from django_creatify.admin.create_forms import (
 from django_creatify.families import FAMILIES, RENDER, get_family
 from django_creatify.sync import apply_payloads
 from tests.admin_payloads import payload, payloads
+from tests.admin_support import FAMILY_NAMES, admin_url, messages_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clear_admin_cache")]
 
-FAMILY_NAMES = list(FAMILIES)
 RENDERING = [name for name in FAMILY_NAMES if RENDER in FAMILIES[name].steps]
-
-
-@pytest.fixture(autouse=True)
-def clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(params=FAMILY_NAMES)
-def family(request) -> str:
-    return request.param
-
-
-def admin_url(family: str) -> str:
-    return f"/admin/django_creatify/{get_family(family).model._meta.model_name}/"
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def select_all(action: str) -> dict:

@@ -6,37 +6,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.contrib.messages import get_messages
-from django.core.cache import cache
 
 from django_creatify.families import FAMILIES, get_family
 from django_creatify.sandbox import Fault
 from django_creatify.sync import sync_jobs
+from tests.admin_support import FAMILY_NAMES, admin_url, messages_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clear_admin_cache")]
 
-FAMILY_NAMES = list(FAMILIES)
 SCENE = {"character": {"type": "avatar", "avatar_id": "a1"}, "voice": {"input_text": "Hi."}}
-
-
-@pytest.fixture(autouse=True)
-def clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(params=FAMILY_NAMES)
-def family(request) -> str:
-    return request.param
-
-
-def admin_url(family: str) -> str:
-    return f"/admin/django_creatify/{get_family(family).model._meta.model_name}/"
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def create_body(family: str, sandbox) -> dict:
