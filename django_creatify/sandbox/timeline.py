@@ -20,12 +20,11 @@ from dataclasses import dataclass
 
 from ..pricing import AURORA_V1, AURORA_V1_FAST, MODEL_VERSIONS  # noqa: F401 (re-exported)
 
-PENDING, IN_QUEUE, RUNNING = "pending", "in_queue", "running"
-DONE, FAILED, REJECTED = "done", "failed", "rejected"
-ACTIVE_STATUSES = (PENDING, IN_QUEUE, RUNNING)
-FINAL_STATUSES = (DONE, FAILED, REJECTED)
-STATUSES = ACTIVE_STATUSES + FINAL_STATUSES
-
+# The sandbox's modules take the vocabulary from here, under these names.
+from ..statuses import ACTIVE as ACTIVE_STATUSES
+from ..statuses import DONE, FAILED, IN_QUEUE, PENDING, REJECTED, RUNNING
+from ..statuses import FINISHED as FINAL_STATUSES
+from ..statuses import KNOWN as STATUSES  # noqa: F401
 
 PROGRESS_STEP = 0.05
 
