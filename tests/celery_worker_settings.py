@@ -42,7 +42,7 @@ if os.environ.get("CREATIFY_WORKER_VISIBILITY_TIMEOUT"):
         "unacked_mutex_expire": 5,
     }
 
-# Set by tests/reliability/test_concurrency.py: record every aurora_status_changed the
+# Set by tests/reliability/test_concurrency_soak.py: record every aurora_status_changed the
 # worker sends, one line each, in this file (tests/transition_log.py).
 if os.environ.get("CREATIFY_TRANSITIONS_FILE"):
     CELERY_IMPORTS = ["tests.transition_log"]

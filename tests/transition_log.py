@@ -1,6 +1,6 @@
 """Every ``aurora_status_changed`` a process sends, appended as a line to one shared file.
 
-For the concurrency soak (``tests/reliability/test_concurrency.py``): its Celery workers
+For the concurrency soak (``tests/reliability/test_concurrency_soak.py``): its Celery workers
 import this module (``CELERY_IMPORTS`` in ``tests/celery_worker_settings.py``, when
 ``CREATIFY_TRANSITIONS_FILE`` is set) and the test process connects a
 :class:`TransitionLog` itself, so the transitions of every process land in one file.
