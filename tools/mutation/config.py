@@ -105,7 +105,7 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/test_lease_renewer.py",
         "tests/test_tasks.py",
         "tests/test_command.py",
-        "tests/test_admin.py",
+        "tests/test_admin_actions.py",
     ),
     "tasks.py": (
         "tests/test_tasks.py",
