@@ -44,6 +44,8 @@ from .cursor import _LIKELY_END, MAX_ITEM_DEPTH, Cursor
 from .exceptions import PayloadError, excerpt
 
 _OPEN_BRACE, _COMMA, _CLOSE_BRACKET, _OPEN_BRACKET = b"{,]["
+# Likely ends tried for one item on a resync before it is walked: one per object it holds.
+MAX_END_GUESSES = 16
 
 
 def item_digest(data: bytes) -> str:
@@ -165,23 +167,31 @@ class JsonArrayBody:
         data, base = cursor.data, cursor.base
         at = cursor.at - base
         taken_end = None
-        search = _LIKELY_END.search
+        candidates = _LIKELY_END.finditer
         blake2b = hashlib.blake2b
         size = len(data)
         while at < size and data[at] == _OPEN_BRACE:
-            match = search(data, at)
-            if match is None:
+            # An item holding objects has a likely end after each of them. The first where
+            # as many braces close as open is, but for braces inside strings, its real
+            # end; only that can have a recognised digest (the bytes before an inner end
+            # are not a whole JSON value), so a wrong pick costs a walk, never a mistake.
+            found = None
+            for tried, match in enumerate(candidates(data, at)):
+                end = match.start() + 1
+                if end - at > limit or tried == MAX_END_GUESSES:
+                    break
+                if data.count(b"{", at, end) != data.count(b"}", at, end):
+                    continue
+                digest = blake2b(data[at:end], digest_size=16).hexdigest()
+                if digest in recognised:
+                    found = match
                 break
-            end = match.start() + 1
-            if end - at > limit:
-                break
-            digest = blake2b(data[at:end], digest_size=16).hexdigest()
-            if digest not in recognised:
+            if found is None:
                 break
             yield ListedItem(index, base + at, end - at, digest, RECOGNISED)
             index += 1
             taken_end = end
-            separator = match.end() - 1
+            separator = found.end() - 1
             if data[separator] != _COMMA:
                 break
             at = separator + 1
