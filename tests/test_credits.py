@@ -234,3 +234,32 @@ def test_the_check_task_reads_fresh_and_warns(creatify_sandbox, signals):
     assert result == {"remaining": 20.0, "low": True, "error": ""}
     assert [kwargs["remaining"] for _, kwargs in signals] == [20.0]
     assert credits.read_balance() == 20.0  # the cache was refreshed
+
+
+# -- system checks --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("CREDITS_WARNING_THRESHOLD", "100"),
+        ("CREDITS_WARNING_THRESHOLD", True),
+        ("CREDITS_CACHE_SECONDS", -1),
+        ("CREDITS_CACHE_SECONDS", None),
+    ],
+)
+def test_bad_credit_settings_are_named_by_a_check(setting, value):
+    from django_creatify.checks import check_numbers
+
+    with override_settings(CREATIFY={**_current(), setting: value}):
+        errors = [e for e in check_numbers() if e.id == "django_creatify.E003"]
+    assert len(errors) == 1 and setting in errors[0].msg
+
+
+def test_good_credit_settings_pass_the_checks():
+    from django_creatify.checks import check_numbers
+
+    with override_settings(
+        CREATIFY={**_current(), "CREDITS_WARNING_THRESHOLD": 250, "CREDITS_CACHE_SECONDS": 0}
+    ):
+        assert [e for e in check_numbers() if e.id == "django_creatify.E003"] == []
