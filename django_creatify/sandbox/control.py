@@ -54,6 +54,8 @@ def handle_control(sandbox: Sandbox, request: Request) -> Response:
                     "now": sandbox.now().isoformat(),
                     "jobs": sandbox.count(),
                     "families": {key: sandbox.count(key) for key in FAMILIES},
+                    "credits": sandbox.credits,
+                    "retention_days": sandbox.retention_days,
                     "endpoints": ENDPOINTS,
                 },
             )
