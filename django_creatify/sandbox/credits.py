@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .jobs import PREVIEW, RENDER, Job
 from .state import JobStore
-from .timeline import FAILED, REJECTED
+from .timeline import ACTIVE_STATUSES, FAILED, REJECTED
 
 # Enough that no test or demo runs out unless it sets a balance to see that happen.
 DEFAULT_CREDITS = 100_000.0
@@ -50,15 +50,21 @@ class Ledger:
 
     def remaining(self, store: JobStore) -> float:
         now = store.clock.now()
-        spent = 0.0
-        for job_id, generation, amount in self.charges:
-            if job_id in store:
-                job = store.get(job_id)
-                if job.generation == generation:
-                    status = job.plan.state_at(now).status
-                    if status in (FAILED, REJECTED):
-                        continue
-            spent += amount
+        # Settle every step that has ended, so the list holds only the unfinished ones
+        # and a long run of creates does not make each balance read slower.
+        unfinished = []
+        for charge in self.charges:
+            job_id, generation, amount = charge
+            if job_id in store and store.get(job_id).generation == generation:
+                status = store.get(job_id).plan.state_at(now).status
+                if status in ACTIVE_STATUSES:
+                    unfinished.append(charge)
+                    continue
+                if status in (FAILED, REJECTED):
+                    continue  # given back
+            self.balance -= amount
+        self.charges = unfinished
+        spent = sum(amount for _, _, amount in unfinished)
         # Prices like 0.7 credits a second leave float dust; Creatify's figure is a double.
         return round(self.balance - spent, 6)
 
