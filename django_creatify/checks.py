@@ -82,7 +82,28 @@ def check_numbers(app_configs=None, **kwargs):
                     id="django_creatify.E003",
                 )
             )
+    threshold = creatify_settings.CREDITS_WARNING_THRESHOLD
+    if threshold is not None and not _is_number(threshold):
+        errors.append(
+            Error(
+                f"CREATIFY['CREDITS_WARNING_THRESHOLD'] must be a number or None, not "
+                f"{threshold!r}.",
+                id="django_creatify.E003",
+            )
+        )
+    seconds = creatify_settings.CREDITS_CACHE_SECONDS
+    if not _is_number(seconds) or seconds < 0:
+        errors.append(
+            Error(
+                f"CREATIFY['CREDITS_CACHE_SECONDS'] must be a number >= 0, not {seconds!r}.",
+                id="django_creatify.E003",
+            )
+        )
     return errors
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 WEBHOOK_URL_MAX = 200  # Creatify's limit on webhook_url

@@ -37,6 +37,7 @@ from .spool import BodySpool, arriving, first_bytes
 logger = logging.getLogger(__name__)
 
 AURORA_PATH = "/api/aurora/"
+CREDITS_PATH = "/api/remaining_credits/"
 MAX_IDS_PER_REQUEST = 100
 STREAM_CHUNK_BYTES = 256 * 1024
 # Enough of an error answer to a listing to show it; the rest is not read.
@@ -225,6 +226,23 @@ class CreatifyClient:
         (canonical,) = normalize_ids([job_id])
         answer = self._request("POST", f"{path}{canonical}/render/", idempotent=False)
         return _job_object(answer, f"the rendered job {canonical}")
+
+    # -- the account -------------------------------------------------------------------
+
+    def remaining_credits(self) -> float:
+        """The account's credit balance (``GET /api/remaining_credits/``, free of charge).
+        PayloadError unless the body is ``{"remaining_credits": <finite number>}``."""
+        body = self._request("GET", CREDITS_PATH)
+        value = body.get("remaining_credits") if isinstance(body, dict) else None
+        # NaN and infinities arrive as None (see _decode_json); a bool is no balance.
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            got = (
+                f"remaining_credits={excerpt(repr(value), 40)}"
+                if isinstance(body, dict)
+                else _kind(body)
+            )
+            raise PayloadError(f'Expected {{"remaining_credits": <number>}}, got {got}')
+        return float(value)
 
     # -- Aurora, by the names it always had ---------------------------------------------
 

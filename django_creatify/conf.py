@@ -77,6 +77,11 @@ DEFAULTS: dict[str, Any] = {
     # Aurora model versions Creatify added after this release, accepted on create:
     # {"aurora_v3": 1.2} (credits per second, for the estimate; None if unknown).
     "AURORA_EXTRA_MODEL_VERSIONS": {},
+    # Credits: below this balance a read of it (credits.read_balance: the admin overview,
+    # the check_credits task) logs a warning and sends signals.credits_low; None: never.
+    "CREDITS_WARNING_THRESHOLD": None,
+    # A balance read is reused this long, so pages cost Creatify one call per period at most.
+    "CREDITS_CACHE_SECONDS": 60,
     # The job families to mirror, by Creatify's path segment ("aurora", "lipsyncs",
     # "lipsyncs_v2", "ai_shorts"); None mirrors every one.
     "FAMILIES": None,

@@ -9,9 +9,14 @@ family's jobs; ``sender`` is the model (``AuroraFlow``, ``Lipsync``, ``LipsyncV2
 
 ``aurora_status_changed(sender=AuroraFlow, flow, previous_status, status)``: Aurora's jobs
 only, sent after ``job_status_changed``.
+
+``credits_low(sender=CreatifyClient, remaining, threshold)``: a balance read from Creatify
+(:func:`django_creatify.credits.read_balance`) is below ``CREDITS_WARNING_THRESHOLD``.
+Sent once per read, not per cached use of it; a receiver that raises is logged.
 """
 
 from django.dispatch import Signal
 
 job_status_changed = Signal()
 aurora_status_changed = Signal()
+credits_low = Signal()

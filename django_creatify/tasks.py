@@ -51,7 +51,7 @@ from typing import Any
 from celery import group, shared_task
 from celery.result import AsyncResult, EagerResult
 
-from . import hint_store, hints, locks, retention, sync
+from . import credits, hint_store, hints, locks, retention, sync
 from .client import MAX_IDS_PER_REQUEST, CreatifyClient, chunked, normalize_ids
 from .conf import creatify_settings
 from .exceptions import CreatifyError
@@ -193,6 +193,16 @@ def process_webhook_hints(self, lease: str | None = None) -> dict:
 def purge_webhook_events(days: int | None = None) -> dict:
     """Delete webhook events past ``WEBHOOK_RETENTION_DAYS``, in batches."""
     return {"deleted": retention.purge_webhook_events(days)}
+
+
+@shared_task(**late_ack)
+def check_credits() -> dict:
+    """Read the credit balance from Creatify now (warning and sending ``credits_low``
+    when it is below ``CREDITS_WARNING_THRESHOLD``) and refresh the cached figure."""
+    balance = credits.refresh_balance()
+    limit = credits.threshold()
+    low = balance.known and limit is not None and balance.remaining < limit  # type: ignore[operator]
+    return {"remaining": balance.remaining, "low": low, "error": balance.error}
 
 
 def _sync(task, family: Family, ids: list[str] | None, ordering: str | None) -> dict:

@@ -1,5 +1,6 @@
 """Figures for the admin overview page: three queries for the family in view and one per
-other enabled family, whatever the tables' sizes."""
+other enabled family, whatever the tables' sizes, and the account's credit balance (one
+call to Creatify per ``CREDITS_CACHE_SECONDS`` at most, through :mod:`..credits`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import credits as balance_reader
 from ..choices import JobStatus
 from ..families import Family
 from . import display
@@ -157,3 +159,28 @@ def context(family: Family) -> dict[str, Any]:
             "last": bars[-1].day if bars else None,
         },
     }
+
+
+@dataclass(frozen=True)
+class CreditBalance:
+    remaining: float | None
+    error: str
+    low: bool
+
+    @property
+    def known(self) -> bool:
+        return self.remaining is not None
+
+    @property
+    def text(self) -> str:
+        """``1,234.5``: thousands grouped, at most two decimals, no trailing zeros."""
+        if self.remaining is None:
+            return ""
+        return f"{self.remaining:,.2f}".rstrip("0").rstrip(".")
+
+
+def credit_balance() -> CreditBalance:
+    balance = balance_reader.current_balance()
+    limit = balance_reader.threshold()
+    low = balance.remaining is not None and limit is not None and balance.remaining < limit
+    return CreditBalance(balance.remaining, balance.error, low)

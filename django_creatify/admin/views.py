@@ -226,6 +226,7 @@ class AdminToolViews:
             "subtitle": None,
             "opts": self.opts,
             "last_admin_sync": last_sync.latest(self.family),
+            "credits": overview.credit_balance(),
             "has_refresh_permission": self.has_refresh_permission(request),
             "media": self.media,
         }

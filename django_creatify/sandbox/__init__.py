@@ -120,7 +120,25 @@ Media, no credentials needed (they stand for signed CDN links):
 ``/media/image.png``, ``/media/audio.wav``, ``/media/video.mp4``, ``/media/preview.mp4``,
 ``/media/thumbnail.png`` (byte ranges supported) and the editor page
 ``/editor/<id>/?token=...``. Links in payloads are built from the request's ``Host``, so
-they work on whatever port the server got.
+they work on whatever port the server got, and name their job (``?job=<id>``).
+
+A finished job's video, preview and thumbnail age out like a CDN's: once its retention
+has passed, counted on the sandbox clock from when it finished (or from the sandbox's
+start, for jobs that finished before it), they answer 403 with a short XML body, while
+the payload keeps the dead link. Retention is the job's ``ttl_days`` when it was created
+with one, else ``Sandbox(retention_days=7)`` (``--retention-days``).
+
+A job created with ``output_upload_url`` that ends ``done`` has its video PUT there
+(``Content-Type: video/mp4``) once, when its webhook would go, and still carries its
+video link: the upload is a copy, the link keeps working until retention ends
+(:mod:`~django_creatify.sandbox.uploads`). ``sandbox.uploads`` records every attempt.
+
+``GET /api/remaining_credits/`` (authenticated) answers ``{"remaining_credits": <float>}``:
+the balance the sandbox was given (``Sandbox(credits=...)``, ``--credits``, default
+100000; ``sandbox.credits = 12.5`` sets it) less what creates, previews and renders were
+charged, each the ``credits_used`` its step shows once done, given back if it fails. A
+step costing more than is left is refused with 400 ``{"detail": "Insufficient credits:
+..."}`` and nothing is stored (:mod:`~django_creatify.sandbox.credits` says why 400).
 
 Control endpoints (no credentials; JSON in and out; trailing slash optional)
 -----------------------------------------------------------------------------
@@ -148,6 +166,8 @@ Control endpoints (no credentials; JSON in and out; trailing slash optional)
 ``POST /_sandbox/outcomes``        ``{"outcomes": ["failed"]}`` for the next created jobs
 ``GET|DELETE /_sandbox/requests``  the request log (keys redacted), or clear it
 ``GET /_sandbox/webhooks``         webhook deliveries so far
+``GET /_sandbox/uploads``          uploads to ``output_upload_url`` so far
+``GET|PUT /_sandbox/credits``      ``{"credits": 500}``: read or set the balance
 ``POST /_sandbox/reset``           back to the initial seeded state
 
 Control calls are not logged in ``requests`` and never hit faults.

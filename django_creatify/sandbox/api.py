@@ -1,5 +1,5 @@
 """``/api/<family>/``: Creatify's list, retrieve, create, preview and render calls, with
-its auth and errors, for every family alike."""
+its auth and errors, for every family alike; and ``/api/remaining_credits/``."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import threading
 import uuid
 from collections.abc import Callable
 
+from .credits import Ledger, step_price
 from .families import Family, by_segment
-from .jobs import DIRECT, PREVIEW
+from .jobs import DIRECT, PREVIEW, RENDER
 from .messages import Request, Response, detail, html_response, json_response
 from .state import JobStore, NotRenderable
 from .validation import BodyError, parse_body
@@ -18,6 +19,7 @@ MAX_IDS = 100
 DEFAULT_ORDERING = [("created_at", True)]
 NOT_FOUND_PAGE = "<!doctype html><title>Not Found</title><h1>Not Found</h1>"
 PREVIEW_SEGMENT, RENDER_SEGMENT = "preview", "render"
+CREDITS_PATH = "/api/remaining_credits/"
 
 
 class CreatifyAPI:
@@ -30,13 +32,17 @@ class CreatifyAPI:
         *,
         credentials: Callable[[], tuple[str, str]],
         next_outcome: Callable[[], str | None],
+        ledger: Ledger,
     ) -> None:
+        self.ledger = ledger
         self.store = store
         self.lock = lock
         self.credentials = credentials
         self.next_outcome = next_outcome
 
     def __call__(self, request: Request) -> Response:
+        if request.path == CREDITS_PATH:
+            return self.remaining_credits(request)
         route = _route(request.path)
         if route is None:
             # No such URL (a missing trailing slash lands here): Django's plain 404 page.
@@ -64,6 +70,14 @@ class CreatifyAPI:
         if method == "GET":
             return self.retrieve(request, family, job_id)
         return _not_allowed(request.method, "GET, HEAD")
+
+    def remaining_credits(self, request: Request) -> Response:
+        if denied := self._authenticate(request):
+            return denied
+        if request.method not in ("GET", "HEAD"):
+            return _not_allowed(request.method, "GET, HEAD")
+        with self.lock:
+            return json_response(200, {"remaining_credits": self.ledger.remaining(self.store)})
 
     def list(self, request: Request, family: Family) -> Response:
         ids: list[str] | None = None
@@ -118,6 +132,12 @@ class CreatifyAPI:
             # Unlike seeded jobs, jobs a test creates end "done" unless it asked otherwise.
             fields["outcome"] = self.next_outcome() or "done"
             job = self.store.insert(fields, family)
+            # The price depends on the job's video length, known once the job is built.
+            price = step_price(job)
+            if refusal := self.ledger.refusal(self.store, price):
+                self.store.discard(job)
+                return detail(400, refusal)
+            self.ledger.charge(job, price)
             body = self.store.payload_json(job, self.store.clock.now(), request.base)
         return Response(201 if stage == DIRECT else 200, body, "application/json")
 
@@ -128,9 +148,13 @@ class CreatifyAPI:
                 return detail(404, "Not found.")
             job = self.store.get(job_id)
             try:
-                self.store.render(job, request.base, self.next_outcome() or "done")
+                self.store.check_renderable(job)
             except NotRenderable as exc:
                 return detail(400, str(exc))
+            if refusal := self.ledger.refusal(self.store, step_price(job, RENDER)):
+                return detail(400, refusal)
+            self.store.render(job, request.base, self.next_outcome() or "done")
+            self.ledger.charge(job, step_price(job))
             body = self.store.payload_json(job, self.store.clock.now(), request.base)
         return Response(200, body, "application/json")
 

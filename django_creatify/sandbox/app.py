@@ -9,16 +9,20 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from .ageing import DEFAULT_RETENTION_DAYS
 from .api import CreatifyAPI
 from .clock import Clock, to_timestamp
 from .control import handle_control
+from .credits import DEFAULT_CREDITS, Ledger
 from .families import AURORA, FAMILIES, Family, family_named
 from .faults import Fault, FaultQueue
+from .media import read as read_media
 from .messages import RecordedRequest
 from .seed import seeded_jobs
 from .server import SandboxServer
 from .state import JobStore, NotRenderable
 from .timeline import ACTIVE_STATUSES, FINAL_STATUSES
+from .uploads import DeliveredUpload, DueUpload, upload
 from .webhooks import DeliveredWebhook, deliver
 from .wsgi import SandboxApp, StartResponse
 
@@ -35,6 +39,10 @@ class Sandbox:
     (default: as many as ``jobs``, at most :data:`FAMILY_JOBS`). Calls that take a
     ``family`` (a key of :data:`~django_creatify.sandbox.families.FAMILIES`) default to
     Aurora, as does ``len(sandbox)``; calls that take a job id work for any family.
+
+    ``retention_days``: how long a finished job's media is served when it was created
+    without ``ttl_days``. ``credits``: the account's balance, which creates, previews and
+    renders draw on (``sandbox.credits`` reads or sets it).
 
     Everything is guarded by one lock, so the threaded server, its webhook ticker and the
     test thread can all use it at once.
@@ -53,6 +61,8 @@ class Sandbox:
         editor_access: bool = True,
         webhook_timeout: float = 2.0,
         family_jobs: int | None = None,
+        retention_days: float = DEFAULT_RETENTION_DAYS,
+        credits: float = DEFAULT_CREDITS,
     ) -> None:
         self.api_id = api_id
         self.api_key = api_key
@@ -60,6 +70,8 @@ class Sandbox:
         self.initial_jobs = jobs
         self.initial_family_jobs = min(jobs, FAMILY_JOBS) if family_jobs is None else family_jobs
         self.webhook_timeout = webhook_timeout
+        self.retention_days = retention_days
+        self.initial_credits = float(credits)
         #: Outcomes ("done", "failed", "rejected") for the next jobs created by POST, in order.
         self.next_outcomes: list[str] = []
         #: The URL of the running server, if any.
@@ -72,6 +84,8 @@ class Sandbox:
         self._faults = FaultQueue()
         self._requests: list[RecordedRequest] = []
         self._webhooks: list[DeliveredWebhook] = []
+        self._uploads: list[DeliveredUpload] = []
+        self._ledger = Ledger(self.initial_credits)
         self._servers: list[SandboxServer] = []
         self._rng = random.Random(f"creatify-sandbox:{seed}")  # noqa: S311 - repeatable test data
         self._api = CreatifyAPI(
@@ -79,6 +93,7 @@ class Sandbox:
             self._lock,
             credentials=lambda: (self.api_id, self.api_key),
             next_outcome=self._next_outcome,
+            ledger=self._ledger,
         )
         self._app = SandboxApp(
             lock=self._lock,
@@ -87,6 +102,7 @@ class Sandbox:
             requests=self._requests,
             api=self._api,
             control=lambda request: handle_control(self, request),
+            retention_days=lambda: self.retention_days,
         )
         self._seed_initial()
 
@@ -261,19 +277,26 @@ class Sandbox:
             self._clock.advance(seconds)
         self.deliver_due()
 
-    def deliver_due(self) -> list[DeliveredWebhook]:
-        """Send the webhooks of jobs that finished by now (the server's ticker calls this)."""
+    def deliver_due(self) -> list[DeliveredWebhook | DeliveredUpload]:
+        """Send the webhooks of jobs that finished by now, and upload their videos to their
+        ``output_upload_url`` (the server's ticker calls this)."""
         # One delivery round at a time: advance() returns only after every due webhook,
         # including any the ticker had already picked up, has been sent.
         with self._delivery_lock:
             with self._lock:
                 due = self._store.pop_due(self._clock.now(), self._base())
             results = []
-            for webhook in due:
-                result = deliver(webhook.url, webhook.payload, timeout=self.webhook_timeout)
-                with self._lock:
-                    self._webhooks.append(result)
-                results.append(result)
+            for item in due:
+                if isinstance(item, DueUpload):
+                    video = read_media("video.mp4")
+                    sent = upload(item, video, timeout=self.webhook_timeout)
+                    with self._lock:
+                        self._uploads.append(sent)
+                else:
+                    sent = deliver(item.url, item.payload, timeout=self.webhook_timeout)
+                    with self._lock:
+                        self._webhooks.append(sent)
+                results.append(sent)
             return results
 
     # -- faults and logs -------------------------------------------------------------
@@ -315,6 +338,22 @@ class Sandbox:
         """Every webhook delivery attempt, oldest first (the live list, like ``requests``)."""
         return self._webhooks
 
+    @property
+    def uploads(self) -> list[DeliveredUpload]:
+        """Every upload to an ``output_upload_url``, oldest first (the live list)."""
+        return self._uploads
+
+    @property
+    def credits(self) -> float:
+        """What ``GET /api/remaining_credits/`` answers now."""
+        with self._lock:
+            return self._ledger.remaining(self._store)
+
+    @credits.setter
+    def credits(self, value: float) -> None:
+        with self._lock:
+            self._ledger.set(value)
+
     def reset(self) -> None:
         """Back to a freshly built sandbox: the seeded jobs only, no faults, empty logs,
         the clock restarted. A running server keeps running."""
@@ -323,6 +362,8 @@ class Sandbox:
             self._faults.clear()
             self._requests.clear()
             self._webhooks.clear()
+            self._uploads.clear()
+            self._ledger.set(self.initial_credits)
             self.next_outcomes.clear()
             self._clock.restart(self._start)
             self._rng = random.Random(f"creatify-sandbox:{self.seed}")  # noqa: S311

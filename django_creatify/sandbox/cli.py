@@ -7,7 +7,9 @@ import json
 import math
 from collections.abc import Callable, Sequence
 
+from .ageing import DEFAULT_RETENTION_DAYS
 from .app import FAMILY_JOBS, Sandbox
+from .credits import DEFAULT_CREDITS
 from .families import AURORA, FAMILIES
 
 DEFAULT_ADDR = "127.0.0.1:8765"
@@ -98,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(str(exc))
     if options.jobs < 0 or (options.family_jobs or 0) < 0:
         parser.error("--jobs and --family-jobs must be 0 or more")
+    if not options.retention_days > 0:
+        parser.error("--retention-days must be greater than 0")
     sandbox = Sandbox(
         api_id=options.api_id or DEFAULT_API_ID,
         api_key=options.api_key or DEFAULT_API_KEY,
@@ -105,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=options.seed,
         speed=speed,
         family_jobs=options.family_jobs,
+        retention_days=options.retention_days,
+        credits=options.credits,
     )
     run(sandbox, host, port, lambda text: print(text, flush=True))
     return 0
@@ -121,5 +127,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="seed for the seeded jobs")
     parser.add_argument("--speed", default="1", help="clock speed factor, or 'instant' (default 1)")
+    add_account_arguments(parser)
     parser.add_argument("--api-id", default=None, help=f"default {DEFAULT_API_ID}")
     parser.add_argument("--api-key", default=None, help=f"default {DEFAULT_API_KEY}")
+
+
+def add_account_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options shared with ``manage.py creatify_sandbox``."""
+    parser.add_argument(
+        "--retention-days",
+        type=float,
+        default=DEFAULT_RETENTION_DAYS,
+        help="days a finished job's media is served when created without ttl_days"
+        f" (default {DEFAULT_RETENTION_DAYS})",
+    )
+    parser.add_argument(
+        "--credits",
+        type=float,
+        default=DEFAULT_CREDITS,
+        help=f"the account's starting credit balance (default {DEFAULT_CREDITS:g})",
+    )

@@ -28,6 +28,11 @@ class Clock:
         self._advanced = 0.0
 
     @property
+    def started(self) -> float:
+        """Sandbox time when the clock (re)started."""
+        return self._start
+
+    @property
     def instant(self) -> bool:
         return math.isinf(self.speed)
 

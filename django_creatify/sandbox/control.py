@@ -36,6 +36,8 @@ ENDPOINTS = [
     "POST /_sandbox/outcomes {outcomes: [...]}",
     "GET|DELETE /_sandbox/requests",
     "GET /_sandbox/webhooks",
+    "GET /_sandbox/uploads",
+    "GET|PUT /_sandbox/credits {credits}",
     "POST /_sandbox/reset",
 ]
 
@@ -52,6 +54,8 @@ def handle_control(sandbox: Sandbox, request: Request) -> Response:
                     "now": sandbox.now().isoformat(),
                     "jobs": sandbox.count(),
                     "families": {key: sandbox.count(key) for key in FAMILIES},
+                    "credits": sandbox.credits,
+                    "retention_days": sandbox.retention_days,
                     "endpoints": ENDPOINTS,
                 },
             )
@@ -114,6 +118,15 @@ def handle_control(sandbox: Sandbox, request: Request) -> Response:
             return Response(204, b"", None)
         if route == ("GET", "/webhooks"):
             return json_response(200, [delivered.to_json() for delivered in sandbox.webhooks])
+        if route == ("GET", "/uploads"):
+            return json_response(200, [delivered.to_json() for delivered in sandbox.uploads])
+        if route in (("PUT", "/credits"), ("POST", "/credits")):
+            value = _object(data).get("credits")
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError("credits must be a number")
+            sandbox.credits = value
+        if path == "/credits" and request.method in ("GET", "PUT", "POST"):
+            return json_response(200, {"credits": sandbox.credits})
         if route == ("POST", "/reset"):
             sandbox.reset()
             return Response(204, b"", None)

@@ -28,6 +28,7 @@ from .timeline import (
     Plan,
     Profile,
 )
+from .uploads import DueUpload
 
 __all__ = ["OMIT", "DueWebhook", "JobStore", "LocalURL", "NotRenderable", "canonical_id"]
 
@@ -50,7 +51,7 @@ class JobStore:
     _jobs: dict[str, Job] = field(default_factory=dict)
     _orders: dict[str, list[Job]] = field(default_factory=dict)
     _due: list[tuple[float, int, str, int]] = field(default_factory=list)
-    _held: list[DueWebhook] = field(default_factory=list)
+    _held: list[DueWebhook | DueUpload] = field(default_factory=list)
     _seq: itertools.count = field(default_factory=itertools.count)
 
     def __len__(self) -> int:
@@ -191,9 +192,25 @@ class JobStore:
             job.touched, job.pinned = now, None
         job.version += 1
 
+    def discard(self, job: Job) -> None:
+        """Forget a job just inserted (a create refused after all); its due entries lapse."""
+        del self._jobs[job.id]
+        self._reorder(job.family)
+
     def render(self, job: Job, base: str, outcome: str | None = None) -> None:
         """Start the render of a finished preview: a new life on the same job, from
         ``pending``, ending ``outcome`` (``done`` by default) with the video."""
+        self.check_renderable(job)
+        now = self.clock.now()
+        job.stage = RENDER
+        plan = Plan(now, PENDING, 0.0, self._profile(job, _outcome(outcome) or DONE))
+        self._replan(job, plan, now, base)
+        self._schedule(job)
+        job.touched, job.pinned = now, None
+        job.version += 1
+
+    def check_renderable(self, job: Job) -> None:
+        """NotRenderable unless the job is a finished preview."""
         now = self.clock.now()
         if not job.family.preview_render:
             raise NotRenderable(f"{job.family.key} jobs have no render step.")
@@ -208,12 +225,6 @@ class JobStore:
             raise NotRenderable(
                 f"Only a finished preview can be rendered: this one is {state.status}."
             )
-        job.stage = RENDER
-        plan = Plan(now, PENDING, 0.0, self._profile(job, _outcome(outcome) or DONE))
-        self._replan(job, plan, now, base)
-        self._schedule(job)
-        job.touched, job.pinned = now, None
-        job.version += 1
 
     # -- reading ---------------------------------------------------------------------
 
@@ -284,24 +295,28 @@ class JobStore:
                 jobs.sort(key=lambda job, n=name: _sort_key(job.cache.get(n)), reverse=descending)
         return jobs
 
-    def pop_due(self, now: float, base: str) -> list[DueWebhook]:
+    def pop_due(self, now: float, base: str) -> list[DueWebhook | DueUpload]:
         """Webhooks for jobs that reached a final status by ``now``, each exactly once per
-        life (a preview's end, then its render's)."""
+        life (a preview's end, then its render's), and the uploads of finished videos to
+        their ``output_upload_url``."""
         due, self._held = self._held, []
         while self._due and self._due[0][0] <= now:
             _, _, job_id, generation = heapq.heappop(self._due)
             job = self._jobs.get(job_id)
             if job is None or job.generation != generation or job.delivered == generation:
                 continue
-            url = job.fields.get("webhook_url")
-            if not isinstance(url, str) or not url:
+            url, upload_url = _deliveries(job)
+            if not url and not upload_url:
                 continue
             payload = self.payload(job, now, base)
             if payload["status"] not in FINAL_STATUSES:
                 continue
             job.delivered = generation
-            body = {name: payload.get(name) for name in job.family.webhook_fields}
-            due.append(DueWebhook(url, body))
+            if url:
+                body = {name: payload.get(name) for name in job.family.webhook_fields}
+                due.append(DueWebhook(url, body))
+            if upload_url and payload["status"] == DONE and job.stage != PREVIEW:
+                due.append(DueUpload(upload_url, job.id))
         return due
 
     def editor_token(self, job_id: str) -> str:
@@ -325,11 +340,17 @@ class JobStore:
         self._orders.pop("", None)
 
     def _schedule(self, job: Job) -> None:
-        if not job.fields.get("webhook_url"):
+        if not any(_deliveries(job)):
             return
         when = job.plan.final_at()
         if when is not None:
             heapq.heappush(self._due, (when, next(self._seq), job.id, job.generation))
+
+
+def _deliveries(job: Job) -> tuple[str | None, str | None]:
+    """The job's (webhook URL, output upload URL), each None when unset."""
+    urls = (job.fields.get("webhook_url"), job.fields.get("output_upload_url"))
+    return tuple(url if isinstance(url, str) and url else None for url in urls)  # type: ignore[return-value]
 
 
 def canonical_id(value: str) -> str:

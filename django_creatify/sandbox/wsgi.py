@@ -11,6 +11,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .ageing import gone, media_expired
 from .api import NOT_FOUND_PAGE
 from .control import PREFIX as CONTROL_PREFIX
 from .families import AURORA, FAMILIES
@@ -47,6 +48,7 @@ class SandboxApp:
         requests: list[RecordedRequest],
         api: Handler,
         control: Handler,
+        retention_days: Callable[[], float],
     ) -> None:
         self.lock = lock
         self.store = store
@@ -54,6 +56,7 @@ class SandboxApp:
         self.requests = requests
         self.api = api
         self.control = control
+        self.retention_days = retention_days
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         request = Request.from_environ(environ)
@@ -81,7 +84,10 @@ class SandboxApp:
         if path.startswith("/api/"):
             return self.api(request)
         if path.startswith("/media/"):
-            return serve_media(request)
+            name, job_id = path.removeprefix("/media/"), request.query.get("job")
+            with self.lock:
+                expired = media_expired(self.store, name, job_id, self.retention_days())
+            return gone() if expired else serve_media(request)
         if match := _EDITOR.match(path):
             job_id = match[1]
             with self.lock:

@@ -10,6 +10,7 @@ from django_creatify.sandbox.cli import (
     DEFAULT_ADDR,
     DEFAULT_API_ID,
     DEFAULT_API_KEY,
+    add_account_arguments,
     parse_addr,
     parse_speed,
     run,
@@ -39,6 +40,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--speed", default="1", help="Clock speed factor, or 'instant' (default 1)."
         )
+        add_account_arguments(parser)
         parser.add_argument(
             "--api-id", default=None, help="Default: CREATIFY['API_ID'], else sandbox-id."
         )
@@ -54,6 +56,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         if options["jobs"] < 0 or (options["family_jobs"] or 0) < 0:
             raise CommandError("--jobs and --family-jobs must be 0 or more")
+        if not options["retention_days"] > 0:
+            raise CommandError("--retention-days must be greater than 0")
         api_id, api_key, key_from_settings = _credentials(options["api_id"], options["api_key"])
         sandbox = Sandbox(
             api_id=api_id,
@@ -62,6 +66,8 @@ class Command(BaseCommand):
             seed=options["seed"],
             speed=speed,
             family_jobs=options["family_jobs"],
+            retention_days=options["retention_days"],
+            credits=options["credits"],
         )
         try:
             # The site's own key may be a real account's: accept it, but never echo it.
