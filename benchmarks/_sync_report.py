@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 # The speed and memory targets this benchmark checks.
@@ -58,8 +60,8 @@ def summary(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         seconds = statistics.median(run["seconds"] for run in ok)
         last = ok[-1]
         case.update(
-            seconds=round(seconds, 4),
-            all_seconds=[round(run["seconds"], 4) for run in ok],
+            seconds=round(seconds, 6),
+            all_seconds=[round(run["seconds"], 6) for run in ok],
             jobs_per_second=round(n / seconds) if seconds else None,
             http_requests=last["http_requests"],
             sql_queries=last["sql_queries"],
@@ -89,6 +91,62 @@ def summary(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if "seconds" in other:
             case["time_vs_download"] = round(case["seconds"] / other["seconds"], 2)
     return cases
+
+
+def load(path: Path) -> dict[str, Any]:
+    """The runs and web measurements of an earlier output, to be counted again."""
+    runs: list[dict[str, Any]] = []
+    web: list[dict[str, Any]] = []
+    postgresql = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("{"):
+            continue
+        entry = json.loads(line)
+        kind = entry.pop("kind", None)
+        if kind == "web":
+            web.append(entry)
+        elif kind == "machine":
+            postgresql = entry.get("postgresql")
+        elif kind == "sync":
+            # A case keeps every run's time; the rest is the same for each run (peak: the max).
+            times = entry.pop("all_seconds", None) or [None]
+            for name in ("runs", "jobs_per_second", "speedup_vs_naive"):
+                entry.pop(name, None)
+            for name in ("time_vs_floor", "time_vs_download"):
+                entry.pop(name, None)
+            for seconds in times:
+                run = dict(entry)
+                if seconds is None:
+                    run.pop("seconds", None)
+                else:
+                    run["seconds"] = seconds
+                runs.append(run)
+    return {"runs": runs, "web": web, "postgresql": postgresql}
+
+
+def combine_web(web: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per family, database and N: the median of its measurements."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for entry in web:
+        groups[(entry["family"], entry["database"], entry["jobs"])].append(entry)
+    combined = []
+    for group in groups.values():
+        entry = dict(group[-1])
+        entry["measurements"] = len(group)
+        rated = [w for w in group if "requests_per_second" in w.get("drf", {})]
+        if rated:
+            for view in ("drf", "floor"):
+                rates = [w[view]["requests_per_second"] for w in rated]
+                entry[view] = {**rated[-1][view], "requests_per_second": statistics.median(rates)}
+        timed = [w for w in group if "median_ms" in w.get("changelist", {})]
+        if timed:
+            entry["changelist"] = {
+                **timed[-1]["changelist"],
+                "median_ms": statistics.median(w["changelist"]["median_ms"] for w in timed),
+                "min_ms": min(w["changelist"]["min_ms"] for w in timed),
+            }
+        combined.append(entry)
+    return combined
 
 
 def targets(cases: list[dict], web: list[dict], families: list[str], databases: list[str]):

@@ -29,7 +29,10 @@ process's high-water mark (``VmHWM``), Django and the app already imported (thei
 ``download`` the same GET, with the client's headers, reading the whole body, and nothing
              else: what no sync of that body can beat. Run next to each unchanged resync.
 
-Times are the median of ``--repeat`` runs (3) up to 10,000 jobs, one run above.
+Times are the median of ``--repeat`` runs (3) up to 10,000 jobs, ``--repeat-big`` (1)
+above. ``--cases`` runs some of the cases only, and ``--merge`` takes the runs of an
+earlier output into the medians: together they repeat the cases whose figures looked off
+(a burst of load from elsewhere) without running everything again.
 
 Then, on the N rows the sync wrote, the DRF list (page of 100, staff user, Django's test
 Client) in requests per second against a plain Django view returning ``.values()[:100]``
@@ -59,6 +62,7 @@ from _common import SandboxProcess, run_child
 CASES_SCRIPT = Path(__file__).resolve().parent / "_sync_cases.py"
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/creatify_bench"
 CHANGED_FRACTION = 0.10
+CASES = ("naive", "floor", "ours", "download", "web")
 
 
 def log(message: str) -> None:
@@ -144,27 +148,32 @@ class Runner:
 
     def run_size(self, sandbox: SandboxProcess, database: str, kind: str, n: int) -> None:
         args = self.args
-        repeats = args.repeat if n <= 10_000 else 1
+        repeats = args.repeat if n <= 10_000 else args.repeat_big
+        cases = args.cases
 
         def case(impl: str, scenario: str, **spec) -> dict:
             return self.case(sandbox, database, kind, n, case=impl, scenario=scenario, **spec)
 
-        if n <= args.naive_max:
+        if "naive" in cases and n <= args.naive_max:
             case("naive", "full", truncate=True)
             if not args.quick:
                 case("naive", "resync")
-        for _ in range(repeats):
+        for _ in range(repeats if "floor" in cases else 0):
             case("floor", "full", truncate=True)
             case("floor", "resync")
-        for _ in range(repeats):
-            case("ours", "full", truncate=True)
-            # Side by side, so that load from elsewhere weighs on both alike.
-            case("ours", "unchanged")
-            case("download", "body")
-        for _ in range(repeats):
+        if "ours" in cases or "download" in cases:
+            for _ in range(repeats):
+                case("ours", "full", truncate=True)
+                # Side by side, so that load from elsewhere weighs on both alike.
+                case("ours", "unchanged")
+                case("download", "body")
+        elif "web" in cases:
+            case("ours", "full", truncate=True)  # the rows the web case reads
+        for _ in range(repeats if "ours" in cases else 0):
             changed = sandbox.change(CHANGED_FRACTION)
             case("ours", "changed")["remote_changed"] = changed
-        self.measure_web(sandbox, database, kind, n)
+        if "web" in cases:
+            self.measure_web(sandbox, database, kind, n)
 
     def measure_web(self, sandbox: SandboxProcess, database: str, kind: str, n: int) -> None:
         family = sandbox.family
@@ -213,6 +222,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--quick", action="store_true", help="1,000 and 10,000 jobs; naive full sync only"
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per case up to 10,000 jobs")
+    parser.add_argument("--repeat-big", type=int, default=1, help="runs per case above 10,000")
+    parser.add_argument(
+        "--cases",
+        default=",".join(CASES),
+        help=f"comma-separated, of {','.join(CASES)} (default all; ours comes with download)",
+    )
+    parser.add_argument(
+        "--merge",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="an earlier output of this script: its runs count with this run's in the medians",
+    )
     parser.add_argument("--naive-max", type=int, default=10_000, help="largest N for naive")
     parser.add_argument("--web-seconds", type=float, default=None, help="per req/s figure")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
@@ -221,6 +243,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.sizes = [int(size.replace("_", "")) for size in (args.sizes or default_sizes).split(",")]
     args.databases = _names(parser, "databases", args.databases, ("sqlite", "postgres"))
     args.families = _names(parser, "families", args.families, tuple(FAMILIES))
+    args.cases = _names(parser, "cases", args.cases, CASES)
     if args.web_seconds is None:
         args.web_seconds = 1.5 if args.quick else 3.0
     return args
@@ -241,16 +264,26 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     runner = Runner(args)
     runner.run()
-    cases = report.summary(runner.runs)
-    found = report.targets(cases, runner.web, args.families, args.databases)
-    machine = _common.machine(runner.postgres_version)
-    labels = {name: FAMILIES[name].label for name in args.families}
-    print(report.markdown(cases, runner.web, found, machine, labels))
+    runs, web, postgres_version = runner.runs, runner.web, runner.postgres_version
+    for path in args.merge:
+        earlier = report.load(Path(path))
+        runs, web = earlier["runs"] + runs, earlier["web"] + web
+        postgres_version = postgres_version or earlier["postgresql"]
+    cases = report.summary(runs)
+    combined = report.combine_web(web)
+    families = [name for name in FAMILIES if any(c["family"] == name for c in cases)]
+    databases = [
+        kind for kind in ("sqlite", "postgres") if any(c["database"] == kind for c in cases)
+    ]
+    found = report.targets(cases, combined, families, databases)
+    machine = _common.machine(postgres_version)
+    labels = {name: FAMILIES[name].label for name in families}
+    print(report.markdown(cases, combined, found, machine, labels))
     print()
     for case in cases:
         print(json.dumps({"kind": "sync", **case}))
-    for web in runner.web:
-        print(json.dumps({"kind": "web", **web}))
+    for measured in web:  # each measurement, so that a later --merge counts them all
+        print(json.dumps({"kind": "web", **measured}))
     for target in found:
         print(json.dumps({"kind": "target", **target}))
     print(json.dumps({"kind": "machine", **machine, "command": " ".join(sys.argv)}))
