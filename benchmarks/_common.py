@@ -93,15 +93,16 @@ def configure_django(database_url: str, *, creatify: dict[str, Any] | None = Non
     django.setup()
 
 
-def _floor_list(request):
+def _floor_list(request, family: str):
     """The DRF list's floor: a plain view, the same staff check, ``.values()`` as JSON."""
     from django.http import HttpResponseForbidden, JsonResponse
 
-    from django_creatify.models import AuroraFlow
+    from django_creatify.families import get_family
 
     if not request.user.is_staff:
         return HttpResponseForbidden()
-    return JsonResponse(list(AuroraFlow.objects.values()[:100]), safe=False)
+    model = get_family(family).model
+    return JsonResponse(list(model.objects.values()[:100]), safe=False)
 
 
 def __getattr__(name: str) -> Any:
@@ -113,7 +114,7 @@ def __getattr__(name: str) -> Any:
         return [
             path("admin/", admin.site.urls),
             path("creatify/", include("django_creatify.urls")),
-            path("bench/floor/", _floor_list),
+            path("bench/floor/<str:family>/", _floor_list),
         ]
     raise AttributeError(name)
 
@@ -184,35 +185,23 @@ def peak_rss_mb() -> float:
 class SandboxProcess:
     """``python -m django_creatify.sandbox`` on a free loopback port, driven over HTTP.
 
-    Its memory stays out of the measured process. After start every job is moved to a
-    final status (the clock is advanced two days), so payloads do not change between
-    reads unless :meth:`change` changes them; the list is read once to warm its caches.
+    Its memory stays out of the measured process. It holds ``jobs`` jobs of ``family``
+    and none of any other, seeded through the control API. Every job is then moved to a
+    final status (the clock is advanced two days, and any job still moving is finished),
+    so payloads do not change between reads unless :meth:`change` changes them; the list
+    is read once to warm its caches.
     """
 
-    def __init__(self, jobs: int, seed: int = 1) -> None:
+    def __init__(self, jobs: int, family: str = "aurora", seed: int = 1) -> None:
         import requests
 
         self.jobs = jobs
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "django_creatify.sandbox",
-                "--addr",
-                "127.0.0.1:0",
-                "--jobs",
-                str(jobs),
-                "--seed",
-                str(seed),
-                "--api-id",
-                SANDBOX_API_ID,
-                "--api-key",
-                SANDBOX_API_KEY,
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )
+        self.family = family
+        self.changes = 0
+        command = [sys.executable, "-m", "django_creatify.sandbox", "--addr", "127.0.0.1:0"]
+        command += ["--jobs", "0", "--family-jobs", "0", "--seed", str(seed)]
+        command += ["--api-id", SANDBOX_API_ID, "--api-key", SANDBOX_API_KEY]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
         line = self.process.stdout.readline()
         match = re.search(r"(http://\S+?)/? ", line)
         if not match:
@@ -221,11 +210,35 @@ class SandboxProcess:
         self.url = match[1].rstrip("/")
         self.session = requests.Session()
         self.session.trust_env = False
+        try:
+            self._seed(jobs, seed)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _seed(self, jobs: int, seed: int) -> None:
+        # The answer lists every new job: drained, not decoded, since only the count matters.
+        with self.session.post(
+            f"{self.url}/_sandbox/jobs",
+            json={"family": self.family, "count": jobs, "seed": seed},
+            stream=True,
+            timeout=3600,
+        ) as response:
+            response.raise_for_status()
+            for _chunk in response.iter_content(1 << 20):
+                pass
         self.control("POST", "advance", {"seconds": 2 * DAY})
-        self.ids = self._list_ids()
+        self.control("POST", "finish", {"status": "done", "family": self.family})
+        self.ids, moving = self._list()
         if len(self.ids) != jobs:
-            raise RuntimeError(f"the sandbox lists {len(self.ids)} jobs, not {jobs}")
+            raise RuntimeError(f"the sandbox lists {len(self.ids)} {self.family} jobs, not {jobs}")
+        if moving:
+            raise RuntimeError(f"{moving} {self.family} jobs are still moving")
         self.clear_requests()
+
+    @property
+    def path(self) -> str:
+        return f"/api/{self.family}/"
 
     @property
     def headers(self) -> dict[str, str]:
@@ -238,14 +251,16 @@ class SandboxProcess:
         response.raise_for_status()
         return response.json() if response.content else None
 
-    def _list_ids(self) -> list[str]:
-        """The ids in list order (reading the list also warms the sandbox's payload caches)."""
+    def _list(self) -> tuple[list[str], int]:
+        """The ids in list order and how many jobs are not final (reading the list also
+        warms the sandbox's payload caches)."""
         from django_creatify.listing import JsonArrayBody
+        from django_creatify.sandbox.timeline import FINAL_STATUSES
 
         with (
             tempfile.TemporaryFile() as spool,
             self.session.get(
-                f"{self.url}/api/aurora/", headers=self.headers, stream=True, timeout=600
+                self.url + self.path, headers=self.headers, stream=True, timeout=600
             ) as response,
         ):
             response.raise_for_status()
@@ -253,24 +268,32 @@ class SandboxProcess:
                 spool.write(chunk)
             # No Django settings in this process: the item limit is given, not read.
             body = JsonArrayBody(spool, source="list", max_item_bytes=1 << 30)
-            return [item.value["id"] for item in body.scan()]
+            ids, moving = [], 0
+            for item in body.scan():
+                ids.append(item.value["id"])
+                moving += item.value["status"] not in FINAL_STATUSES
+            return ids, moving
 
     def warm(self) -> None:
         """Read the list once (rebuilds the payloads a change invalidated), untimed."""
         with self.session.get(
-            f"{self.url}/api/aurora/", headers=self.headers, stream=True, timeout=600
+            self.url + self.path, headers=self.headers, stream=True, timeout=600
         ) as response:
             response.raise_for_status()
             for _chunk in response.iter_content(1 << 20):
                 pass
         self.clear_requests()
 
-    def change(self, fraction: float, offset: int = 0) -> int:
-        """Rename every (1/fraction)-th job, starting at ``offset``: a real remote change."""
+    def change(self, fraction: float) -> int:
+        """Rename every (1/fraction)-th job: a real remote change. Each call renames
+        another slice of the jobs, to names never used before, so that however many
+        changes came before (for another database, say) every renamed job differs."""
         step = round(1 / fraction)
-        changed = self.ids[offset % step :: step]
+        generation = self.changes
+        self.changes += 1
+        changed = self.ids[generation % step :: step]
         for number, job_id in enumerate(changed):
-            self.control("PATCH", f"jobs/{job_id}", {"name": f"renamed {offset}-{number}"})
+            self.control("PATCH", f"jobs/{job_id}", {"name": f"renamed {generation}-{number}"})
         self.warm()
         return len(changed)
 

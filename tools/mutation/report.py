@@ -27,13 +27,14 @@ def figures(results: list[dict[str, Any]], modules: list[str]) -> dict[str, dict
 
 
 def format_table(table: dict[str, dict[str, Any]]) -> str:
-    head = f"{'module':<14}{'run':>5}{'killed':>8}{'timeout':>9}{'survived':>10}"
+    width = max(14, *(len(module) + 1 for module in table))
+    head = f"{'module':<{width}}{'run':>5}{'killed':>8}{'timeout':>9}{'survived':>10}"
     head += f"{'error':>7}{'equiv':>7}{'score':>8}"
     lines = [head, "-" * len(head)]
     for module, row in table.items():
         score = "-" if row["score"] is None else f"{row['score']:.1f}%"
         lines.append(
-            f"{module:<14}{row['run']:>5}{row['killed']:>8}{row['timeout']:>9}"
+            f"{module:<{width}}{row['run']:>5}{row['killed']:>8}{row['timeout']:>9}"
             f"{row['survived']:>10}{row['error']:>7}{row['equivalent']:>7}{score:>8}"
         )
     return "\n".join(lines)
