@@ -29,6 +29,8 @@ _GUESS_GAP = 64
 _LIKELY_END = re.compile(rb"\}[ \t\n\r]{0,%d}[,\]]" % _GUESS_GAP)
 _LIKELY_END_AT_EOF = re.compile(rb"\}[ \t\n\r]{0,%d}(?:[,\]]|\Z)" % _GUESS_GAP)
 _GUESS_SPAN = _GUESS_GAP + 2
+# Likely ends looked at for one whose braces balance: one per object an item holds.
+MAX_BALANCE_TRIES = 16
 # What a walk skips in one step: bytes outside strings that are no bracket or quote; the
 # rest of a string up to its closing quote (possessive: no backtracking state, so a
 # string of escapes costs no memory); a number, true, false or null.
@@ -39,6 +41,11 @@ _ID_VALUE = re.compile(rb'[ \t\n\r]*:[ \t\n\r]*"([^"\\]{1,100})"')
 _ID_LOOKAHEAD = 128
 _OPEN_BRACE, _OPEN_BRACKET, _QUOTE = b'{["'
 _ID_KEY = b'"id"'
+
+
+def _balanced(data: bytearray, start: int, end: int) -> bool:
+    """As many ``}`` as ``{`` in ``data[start:end]``, strings not told apart."""
+    return data.count(b"{", start, end) == data.count(b"}", start, end)
 
 
 class Cursor:
@@ -103,13 +110,21 @@ class Cursor:
             self._fail("more after the closing ']'", self.at)
 
     def guess_object_end(self, limit: int) -> int | None:
-        """Just past the first ``}`` that a ``,`` or ``]`` (or the body's end) follows, if
-        that is at most ``limit`` bytes from here."""
+        """Just past a ``}`` that a ``,`` or ``]`` (or the body's end) follows, at most
+        ``limit`` bytes from here: the first where the braces balance, when one is
+        buffered, else the first."""
         start = searched = self.at
         if not self.eof:  # the usual case, spelled out: the end is already buffered
-            match = _LIKELY_END.search(self.data, start - self.base)
-            if match is not None and self.base + match.start() + 1 - start <= limit:
-                return self.base + match.start() + 1
+            data, offset = self.data, start - self.base
+            for tried, match in enumerate(_LIKELY_END.finditer(data, offset)):
+                end = match.start() + 1
+                if end - offset > limit or tried == MAX_BALANCE_TRIES:
+                    break
+                # Past an inner object's end the braces do not balance yet: the first
+                # likely end where they do is the item's own, unless braces in its
+                # strings say otherwise (then the decode fails and the walk decides).
+                if _balanced(data, offset, end):
+                    return self.base + end
         while True:
             pattern = _LIKELY_END_AT_EOF if self.eof else _LIKELY_END
             match = pattern.search(self.data, searched - self.base)

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import IO, Any, NoReturn
 
 from .conf import creatify_settings
-from .cursor import _LIKELY_END, MAX_ITEM_DEPTH, Cursor
+from .cursor import _LIKELY_END, MAX_ITEM_DEPTH, Cursor, _balanced
 from .exceptions import PayloadError, excerpt
 
 _OPEN_BRACE, _COMMA, _CLOSE_BRACKET, _OPEN_BRACKET = b"{,]["
@@ -180,7 +180,7 @@ class JsonArrayBody:
                 end = match.start() + 1
                 if end - at > limit or tried == MAX_END_GUESSES:
                     break
-                if data.count(b"{", at, end) != data.count(b"}", at, end):
+                if not _balanced(data, at, end):
                     continue
                 digest = blake2b(data[at:end], digest_size=16).hexdigest()
                 if digest in recognised:

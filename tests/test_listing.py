@@ -300,6 +300,13 @@ class Tally:
             return stop
 
         patch.setattr(cursor, "_string_stop", counted_string_stop)
+        balanced = cursor._balanced
+
+        def counted_balanced(data, start, end):
+            self.examined += 2 * (end - start)
+            return balanced(data, start, end)
+
+        patch.setattr(cursor, "_balanced", counted_balanced)
         decoded = JsonArrayBody._decoded
 
         def counted_decoded(body, text, *args):
@@ -317,6 +324,13 @@ class _CountedPattern:
         found = self._pattern.search(data, pos)
         self._tally.examined += 1 + (found.end() if found else len(data)) - pos
         return found
+
+    def finditer(self, data, pos=0):
+        for found in self._pattern.finditer(data, pos):
+            self._tally.examined += 1 + found.end() - pos
+            pos = found.end()
+            yield found
+        self._tally.examined += len(data) - pos
 
     def match(self, data, pos=0):
         found = self._pattern.match(data, pos)
