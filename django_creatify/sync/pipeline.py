@@ -17,6 +17,7 @@ from __future__ import annotations
 import uuid
 from array import array
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,18 +67,42 @@ def sync_jobs(
     requests_before = client.request_count
     try:
         with ExitStack() as bodies:
-            chunks = [None] if wanted is None else chunked(wanted, MAX_IDS_PER_REQUEST)
-            # Every response is in before the first write.
-            listings = [
-                bodies.enter_context(client.open_listing(family.path, ids=chunk, ordering=ordering))
-                for chunk in chunks
-            ]
-            result = apply_listings(family, listings, started=started, ids=wanted)
+            chunks = [None] if wanted is None else list(chunked(wanted, MAX_IDS_PER_REQUEST))
+
+            def fetch() -> list[JsonArrayBody]:
+                # Every response is in before the first write.
+                return [
+                    bodies.enter_context(
+                        client.open_listing(family.path, ids=chunk, ordering=ordering)
+                    )
+                    for chunk in chunks
+                ]
+
+            listings, stored = _fetched_while_reading_digests(family, fetch, wanted)
+            result = apply_listings(family, listings, started=started, ids=wanted, stored=stored)
     finally:
         if owns_client:
             client.close()
     result.requests = client.request_count - requests_before
     return result
+
+
+def _fetched_while_reading_digests(family: Family, fetch, wanted: list[str] | None):
+    """The listings, fetched in a thread while this one reads the stored digests: the
+    download waits on the network and the read on the database, so neither waits for the
+    other. (The read comes first in time anyway: rows written meanwhile are new to this
+    sync, and a batch that meets one is redone, as under any concurrent writer.)"""
+    table = MirrorTable(family, router.db_for_write(family.model))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="creatify-fetch") as pool:
+        fetching = pool.submit(fetch)
+        try:
+            stored = table.stored_digests(
+                None if wanted is None else [uuid.UUID(i) for i in wanted]
+            )
+        except BaseException:
+            wait([fetching])
+            raise
+        return fetching.result(), stored
 
 
 def active_job_ids(family: Family | str) -> list[str]:
@@ -98,17 +123,19 @@ def apply_listings(
     *,
     started: datetime,
     ids: list[str] | None = None,
+    stored: dict[Any, str | None] | None = None,
 ) -> SyncResult:
     """Write the jobs of list responses into the mirror (see the module's docstring).
 
     ``ids``: what the responses were asked for; without, they are one complete listing,
     and mirrored rows it lacks are marked missing. ``started``: read before they were
-    fetched.
+    fetched. ``stored``: the table's stored digests (of ``ids``), when already read.
     """
     family = get_family(family)
     table = MirrorTable(family, router.db_for_write(family.model))
     key = table.key
-    stored = table.stored_digests(None if ids is None else [uuid.UUID(i) for i in ids])
+    if stored is None:
+        stored = table.stored_digests(None if ids is None else [uuid.UUID(i) for i in ids])
     by_digest = {digest: pk for pk, digest in stored.items() if digest}
     result = SyncResult()
     seen: set[Any] = set()
