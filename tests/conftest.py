@@ -10,6 +10,7 @@ pytest_plugins = [
     "tests.services",
     "tests.webhook_support",
     "tests.archive_support",
+    "tests.s3_support",
 ]
 
 
