@@ -20,7 +20,7 @@ from django_creatify.families import FAMILIES
 from django_creatify.models import ArchivedOutput
 from django_creatify.sandbox import Fault
 from django_creatify.sandbox.media import read as sandbox_media
-from django_creatify.sync import apply_payloads, sync_jobs
+from django_creatify.sync import apply_payloads, refresh_active_jobs, sync_jobs
 from tests.archive_support import stored_files
 from tests.conftest import celery_eagerness
 
@@ -70,6 +70,21 @@ def test_a_job_that_becomes_done_through_the_sync_is_archived_after_commit(
     assert (row.size, row.sha256) == (len(video), hashlib.sha256(video).hexdigest())
     assert row.content_type == "video/mp4"
     assert (archive_dir / row.path).read_bytes() == video
+
+
+@pytest.mark.parametrize("path", ["refresh_active", "ids"])
+def test_a_refresh_that_sees_the_job_done_archives_it_too(
+    path, creatify_sandbox, archive_dir, django_capture_on_commit_callbacks
+):
+    job = creatify_sandbox.add_job("lipsyncs_v2", status="running")
+    sync_jobs("lipsyncs_v2")
+    creatify_sandbox.update_job(job["id"], status="done")
+    with celery_eagerness(True), django_capture_on_commit_callbacks(execute=True):
+        if path == "ids":
+            sync_jobs("lipsyncs_v2", ids=[job["id"]])
+        else:
+            refresh_active_jobs("lipsyncs_v2")
+    assert ArchivedOutput.objects.get().path == f"creatify/lipsyncs_v2/{job['id']}/output.mp4"
 
 
 def test_a_queue_failure_is_logged_and_the_sync_still_succeeds(
