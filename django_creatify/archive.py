@@ -37,6 +37,7 @@ from . import locks
 from .conf import creatify_settings
 from .exceptions import (
     ConfigurationError,
+    CreatifyError,
     PayloadError,
     TransportError,
     error_for_status,
@@ -311,6 +312,8 @@ def queue_archive(family: str, job_ids: list[uuid.UUID]) -> None:
     for job_id in job_ids:
         try:
             archive_outputs.apply_async(args=[family, str(job_id)])
+        except CreatifyError:
+            pass  # inline, the task ran here and has logged its failure
         except Exception:
             logger.exception("Could not queue the archive of %s job %s", family, job_id)
 

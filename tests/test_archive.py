@@ -87,6 +87,19 @@ def test_a_refresh_that_sees_the_job_done_archives_it_too(
     assert ArchivedOutput.objects.get().path == f"creatify/lipsyncs_v2/{job['id']}/output.mp4"
 
 
+def test_inline_a_failed_copy_is_logged_once_and_the_sync_succeeds(
+    creatify_sandbox, archive_dir, django_capture_on_commit_callbacks, caplog
+):
+    creatify_sandbox.add_job("aurora", status="done")
+    creatify_sandbox.inject(Fault.status(404), path_prefix="/media/")
+    with celery_eagerness(True), django_capture_on_commit_callbacks(execute=True):
+        assert sync_jobs("aurora").created == 1
+    assert [record.levelname for record in caplog.records if "archive" in record.name] == []
+    assert "archive_outputs failed, not retrying" in caplog.text
+    assert "Could not queue" not in caplog.text
+    assert not ArchivedOutput.objects.exists()
+
+
 def test_a_queue_failure_is_logged_and_the_sync_still_succeeds(
     creatify_sandbox, archive_dir, django_capture_on_commit_callbacks, monkeypatch, caplog
 ):
