@@ -251,3 +251,35 @@ def check_families(app_configs=None, **kwargs):
             id="django_creatify.E008",
         )
     ]
+
+
+@register(Tags.compatibility)
+def check_archive(app_configs=None, **kwargs):
+    from .archive import KNOWN_OUTPUTS
+
+    errors = []
+    alias = creatify_settings.ARCHIVE_STORAGE
+    aliases = getattr(settings, "STORAGES", None) or {}
+    if alias and alias not in aliases:
+        errors.append(
+            Error(
+                f"CREATIFY['ARCHIVE_STORAGE'] names no storage in STORAGES: {str(alias)[:100]!r}.",
+                hint=f"Name one of {', '.join(map(repr, aliases)) or 'no alias yet'}, or add "
+                "the alias to STORAGES; None turns archiving off.",
+                id="django_creatify.E009",
+            )
+        )
+    outputs = creatify_settings.ARCHIVE_OUTPUTS
+    if isinstance(outputs, str) or not isinstance(outputs, list | tuple):
+        unknown = [repr(outputs)]
+    else:
+        unknown = [repr(name) for name in outputs if name not in KNOWN_OUTPUTS]
+    if unknown:
+        errors.append(
+            Error(
+                f"CREATIFY['ARCHIVE_OUTPUTS'] names no output field: {', '.join(unknown)[:200]}.",
+                hint=f"List some of {', '.join(map(repr, sorted(KNOWN_OUTPUTS)))}.",
+                id="django_creatify.E010",
+            )
+        )
+    return errors

@@ -85,6 +85,18 @@ DEFAULTS: dict[str, Any] = {
     # The job families to mirror, by Creatify's path segment ("aurora", "lipsyncs",
     # "lipsyncs_v2", "ai_shorts"); None mirrors every one.
     "FAMILIES": None,
+    # An alias in Django's STORAGES that keeps copies of finished outputs (archive.py);
+    # None: nothing is copied, Creatify's links are all the site has once they expire.
+    "ARCHIVE_STORAGE": None,
+    # Which outputs to copy: "video_output" means each family's video field (``output``
+    # on the lipsync families); also "preview", "video_thumbnail" and Aurora's input
+    # "image". A family without the field has nothing to copy for it.
+    "ARCHIVE_OUTPUTS": ["video_output"],
+    # A download larger than this is abandoned (PayloadError) and nothing is stored.
+    "ARCHIVE_MAX_BYTES": 10 * 1024**3,
+    # (connect, read) seconds for a download; read bounds each wait for bytes, not the
+    # whole transfer, so a large file on a slow link still arrives.
+    "ARCHIVE_TIMEOUT": (10.0, 60.0),
 }
 
 ENV_FALLBACKS = {"API_ID": "CREATIFY_API_ID", "API_KEY": "CREATIFY_API_KEY"}

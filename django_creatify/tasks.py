@@ -51,7 +51,7 @@ from typing import Any
 from celery import group, shared_task
 from celery.result import AsyncResult, EagerResult
 
-from . import credits, hint_store, hints, locks, retention, sync
+from . import archive, credits, hint_store, hints, locks, retention, sync
 from .client import MAX_IDS_PER_REQUEST, CreatifyClient, chunked, normalize_ids
 from .conf import creatify_settings
 from .exceptions import CreatifyError
@@ -80,6 +80,7 @@ task_options: dict[str, Any] = {"bind": True, "throws": (CreatifyError,), **late
 
 __all__ = [
     "FULL_SYNC_LEASE",
+    "archive_outputs",
     "full_sync_busy_message",
     "ran_inline",
     "refresh_active_aurora_flows",
@@ -329,3 +330,14 @@ def _skipped(reason: str) -> dict:
 
 def _refresh_mark(flow_id: str) -> str:
     return REFRESH_MARK_PREFIX + flow_id
+
+
+@shared_task(**task_options)
+def archive_outputs(self, family: str, job_id: str) -> dict:
+    """Copy a finished job's outputs into ``CREATIFY['ARCHIVE_STORAGE']`` (:mod:`.archive`);
+    idempotent, so a redelivery only checks what is already kept."""
+    note_redelivery(self)
+    try:
+        return archive.archive_job(get_family(family), job_id).as_dict()
+    except CreatifyError as exc:
+        handle_failure(self, exc)

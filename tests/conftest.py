@@ -5,7 +5,13 @@ from django.conf import settings
 
 from django_creatify.families import FAMILIES
 
-pytest_plugins = ["pytester", "tests.services", "tests.webhook_support"]
+pytest_plugins = [
+    "pytester",
+    "tests.services",
+    "tests.webhook_support",
+    "tests.archive_support",
+    "tests.s3_support",
+]
 
 
 def pytest_report_header(config):

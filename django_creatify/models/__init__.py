@@ -2,6 +2,7 @@
 app's own records. Mirror rows are written only by :mod:`django_creatify.sync`."""
 
 from .ai_shorts import AIShort
+from .archive import ArchivedOutput
 from .aurora import AuroraFlow
 from .base import CreatifyJob, JobQuerySet
 from .lipsync import Lipsync, LipsyncV2
@@ -12,6 +13,7 @@ AuroraFlowQuerySet = JobQuerySet
 
 __all__ = [
     "AIShort",
+    "ArchivedOutput",
     "AuroraFlow",
     "AuroraFlowQuerySet",
     "CreatifyJob",

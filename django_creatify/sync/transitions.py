@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from ..archive import archiving_enabled, queue_archive
 from ..signals import aurora_status_changed, job_status_changed
+from ..statuses import DONE
 from .bulk import JobRow
 
 logger = logging.getLogger("django_creatify.sync")
@@ -19,28 +21,38 @@ class Transition:
 
 
 def has_listeners(model) -> bool:
-    return job_status_changed.has_listeners(model) or (
-        _is_aurora(model) and aurora_status_changed.has_listeners(model)
+    """Whether a sync must work out its transitions: for a receiver, or for the archive,
+    which copies a job's outputs once it is done."""
+    return (
+        archiving_enabled()
+        or job_status_changed.has_listeners(model)
+        or (_is_aurora(model) and aurora_status_changed.has_listeners(model))
     )
 
 
 def announce(model, transitions: list[Transition]) -> None:
     family = model.family().name
     aurora = _is_aurora(model)
-    for transition in transitions:
-        job = instance(model, transition.row)
-        change = {"previous_status": transition.previous_status, "status": transition.status}
-        _report(
-            job_status_changed,
-            job,
-            job_status_changed.send_robust(sender=model, job=job, family=family, **change),
-        )
-        if aurora:
+    if job_status_changed.has_listeners(model) or aurora_status_changed.has_listeners(model):
+        for transition in transitions:
+            job = instance(model, transition.row)
+            change = {"previous_status": transition.previous_status, "status": transition.status}
             _report(
-                aurora_status_changed,
+                job_status_changed,
                 job,
-                aurora_status_changed.send_robust(sender=model, flow=job, **change),
+                job_status_changed.send_robust(sender=model, job=job, family=family, **change),
             )
+            if aurora:
+                _report(
+                    aurora_status_changed,
+                    job,
+                    aurora_status_changed.send_robust(sender=model, flow=job, **change),
+                )
+    # After the receivers: inline (no workers) the copy runs here and takes a while.
+    if archiving_enabled():
+        done = [transition.row.job.id for transition in transitions if transition.status == DONE]
+        if done:
+            queue_archive(family, done)
 
 
 def _report(signal, job, responses) -> None:
