@@ -93,7 +93,7 @@ def test_a_job_created_while_a_full_sync_runs_is_not_marked_missing(creatify_san
 def test_two_syncs_creating_one_job_at_once_announce_its_creation_once(
     postgresql, creatify_sandbox, announced
 ):
-    job_id = creatify_sandbox.add_job(status="pending")["id"]
+    job_id = creatify_sandbox.add_job(status="pending", outcome="done")["id"]
     pending = creatify_sandbox.job(job_id)
     creatify_sandbox.advance(15)
     running = creatify_sandbox.job(job_id)
