@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT = 60.0
-CHUNK_TASK = "django_creatify.tasks.refresh_aurora_flows"
+CHUNK_TASK = "django_creatify.tasks.refresh_jobs"
 SUCCEEDED = re.compile(r"pid=(?P<pid>\d+)\] Task (?P<task>[\w.]+)\[(?P<id>[0-9a-f-]+)\] succeeded")
 
 
