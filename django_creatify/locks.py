@@ -52,8 +52,14 @@ def new_holder() -> str:
     return f"{socket.gethostname()[:120]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
-def acquire(name: str, ttl: float, *, holder: str | None = None) -> str | None:
-    """Take lease ``name`` for ``ttl`` seconds: the holder token, or ``None`` if it is held."""
+def acquire(
+    name: str, ttl: float, *, holder: str | None = None, lapse_expected: bool = False
+) -> str | None:
+    """Take lease ``name`` for ``ttl`` seconds: the holder token, or ``None`` if it is held.
+
+    ``lapse_expected``: the lease is a mark that its holder may never release (it ends by
+    expiring), so taking it over is routine, not a sign of a dead worker.
+    """
     holder = holder or new_holder()
     start = now()
     expires_at = start + timedelta(seconds=ttl)
@@ -73,7 +79,8 @@ def acquire(name: str, ttl: float, *, holder: str | None = None) -> str | None:
     ).update(holder=holder, acquired_at=start, expires_at=expires_at)
     if not taken:
         return None
-    logger.warning(
+    logger.log(
+        logging.DEBUG if lapse_expected else logging.WARNING,
         "Lease %s expired at %s while held by %s (a worker that died?); taken over by %s",
         name,
         current["expires_at"].isoformat(),

@@ -254,7 +254,7 @@ def request_refresh(flow_id: str, family: Family | str = AURORA) -> AsyncResult 
     (flow_id,) = normalize_ids([flow_id])
     family = get_family(family)
     name = _refresh_mark(flow_id)
-    mark = locks.acquire(name, creatify_settings.REFRESH_COALESCE_TIMEOUT)
+    mark = locks.acquire(name, creatify_settings.REFRESH_COALESCE_TIMEOUT, lapse_expected=True)
     if mark is None:
         logger.debug("Refresh of Creatify job %s already queued; coalesced", flow_id)
         return None
@@ -289,7 +289,7 @@ def request_hint_drain() -> AsyncResult | None:
     if hint_store.drain_requested():
         return None  # the common case under a flood: one indexed read
     interval = max(0.0, float(creatify_settings.WEBHOOK_BATCH_INTERVAL))
-    holder = locks.acquire(HINT_DRAIN_LEASE, interval)
+    holder = locks.acquire(HINT_DRAIN_LEASE, interval, lapse_expected=True)
     if holder is None:
         return None
     inline = bool(process_webhook_hints.app.conf.task_always_eager)

@@ -366,3 +366,14 @@ def test_concurrent_takeovers_of_an_expired_lease_get_exactly_one(clock):
         for thread in threads:
             thread.join()
         assert len(won) == 1, won
+
+
+def test_taking_over_a_lease_meant_to_lapse_is_no_warning(clock, caplog):
+    # The hint drain's and the refresh coalescing's leases end by expiring, not by release.
+    first = locks.acquire("mark", 5, lapse_expected=True)
+    clock.advance(6)
+    with caplog.at_level(logging.DEBUG, logger="django_creatify.locks"):
+        second = locks.acquire("mark", 5, lapse_expected=True)
+    assert second not in (None, first)
+    (record,) = [r for r in caplog.records if "taken over" in r.getMessage()]
+    assert record.levelno == logging.DEBUG
