@@ -164,10 +164,12 @@ def test_a_failed_renewal_is_logged_and_retried(clock, monkeypatch, caplog):
         clock.advance(50)
         assert unlocked(lambda: locks.acquire("job", 60)) is None
         assert holder is not None
+    injected = f"Could not renew lease job held by {holder} (attempt %d): database table is locked;"
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert warnings == [
-        f"Could not renew lease job held by {holder} (attempt 1): database table is locked; "
-        "retrying in 0.0s"
+    # On shared-cache SQLite a later renewal can also meet the main thread's write for real
+    # ("... locked: django_creatify_lease"); only the injected streak is counted here.
+    assert [w for w in warnings if w.startswith(injected % 1) or w.startswith(injected % 2)] == [
+        f"{injected % 1} retrying in 0.0s"
     ]
     assert "Lease job renewed again after 2 failed attempt(s)" in caplog.text
     assert not Lease.objects.exists()
