@@ -31,8 +31,11 @@ DAY = 24 * 60 * 60
 # -- Django ---------------------------------------------------------------------------
 
 
-def configure_django(database_url: str, *, creatify: dict[str, Any] | None = None) -> None:
-    """A minimal host site: admin, DRF, the app; DEBUG off so no query log grows."""
+def configure_django(
+    database_url: str, *, creatify: dict[str, Any] | None = None, **more_settings: Any
+) -> None:
+    """A minimal host site: admin, DRF, the app; DEBUG off so no query log grows.
+    ``more_settings`` are added as they are (``STORAGES=...``)."""
     import django
     from django.conf import settings
 
@@ -89,6 +92,7 @@ def configure_django(database_url: str, *, creatify: dict[str, Any] | None = Non
             "handlers": {"console": {"class": "logging.StreamHandler"}},
             "loggers": {"django_creatify": {"handlers": ["console"], "level": "WARNING"}},
         },
+        **more_settings,
     )
     django.setup()
 

@@ -19,6 +19,7 @@ import logging
 import mimetypes
 import re
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -218,6 +219,7 @@ def _download(session, url: str, spool: IO[bytes], *, what: str) -> tuple[int, s
     """Stream ``url`` into ``spool``: (size, SHA-256 hex digest, content type)."""
     max_bytes = int(creatify_settings.ARCHIVE_MAX_BYTES)
     connect, read = _timeout()
+    deadline = time.monotonic() + float(creatify_settings.ARCHIVE_DEADLINE)
     host = urlsplit(url).hostname or "?"  # the signed query string stays out of messages
     try:
         response = session.get(
@@ -247,6 +249,11 @@ def _download(session, url: str, spool: IO[bytes], *, what: str) -> tuple[int, s
                     raise PayloadError(f"{what} is over ARCHIVE_MAX_BYTES ({max_bytes} bytes)")
                 hasher.update(chunk)
                 spool.write(chunk)
+                if time.monotonic() > deadline:
+                    raise TransportError(
+                        f"Downloading {what} from {host} took longer than ARCHIVE_DEADLINE "
+                        f"({creatify_settings.ARCHIVE_DEADLINE} s) after {size} bytes"
+                    )
         except (requests.RequestException, Urllib3Error, OSError) as exc:
             raise TransportError(
                 f"Downloading {what} from {host} broke off after {size} bytes: {exc}"

@@ -256,6 +256,7 @@ def check_families(app_configs=None, **kwargs):
 @register(Tags.compatibility)
 def check_archive(app_configs=None, **kwargs):
     from .archive import KNOWN_OUTPUTS
+    from .outputs import SERVE_CHOICES
 
     errors = []
     alias = creatify_settings.ARCHIVE_STORAGE
@@ -282,4 +283,21 @@ def check_archive(app_configs=None, **kwargs):
                 id="django_creatify.E010",
             )
         )
+    if creatify_settings.ARCHIVE_SERVE not in SERVE_CHOICES:
+        errors.append(
+            Error(
+                f"CREATIFY['ARCHIVE_SERVE'] must be one of {', '.join(map(repr, SERVE_CHOICES))}, "
+                f"not {str(creatify_settings.ARCHIVE_SERVE)[:100]!r}.",
+                id="django_creatify.E010",
+            )
+        )
+    for name in ("ARCHIVE_DEADLINE", "OUTPUT_RETENTION_DAYS"):
+        value = getattr(creatify_settings, name)
+        if not _is_number(value) or value <= 0:
+            errors.append(
+                Error(
+                    f"CREATIFY[{name!r}] must be a number > 0, not {str(value)[:100]!r}.",
+                    id="django_creatify.E003",
+                )
+            )
     return errors

@@ -97,6 +97,16 @@ DEFAULTS: dict[str, Any] = {
     # (connect, read) seconds for a download; read bounds each wait for bytes, not the
     # whole transfer, so a large file on a slow link still arrives.
     "ARCHIVE_TIMEOUT": (10.0, 60.0),
+    # A download still arriving this many seconds after it began is abandoned
+    # (TransportError, retried later): a host that drips bytes cannot hold a worker.
+    "ARCHIVE_DEADLINE": 2 * 60 * 60,
+    # How the admin and API link an archived copy: "view" streams it through the app to
+    # those who may read the job (for private storages); "storage" links the storage's
+    # own URL (public media, a CDN, S3's signed URLs).
+    "ARCHIVE_SERVE": "view",
+    # Creatify keeps outputs "at least 7 days": a finished job older than this (or than
+    # the ttl_days Creatify echoes) with no archived copy is shown as expired, not played.
+    "OUTPUT_RETENTION_DAYS": 7,
 }
 
 ENV_FALLBACKS = {"API_ID": "CREATIFY_API_ID", "API_KEY": "CREATIFY_API_KEY"}

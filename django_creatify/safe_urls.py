@@ -12,6 +12,11 @@ from urllib.parse import urlsplit
 SAFE_SCHEMES = frozenset({"http", "https"})
 
 
+class SiteURL(str):
+    """A URL this site made (a ``reverse()``, a storage's ``url()``), not one from a
+    payload: a path on this site (``/media/...``) is allowed as well."""
+
+
 def safe_url(url: object) -> str | None:
     """The URL if it is an absolute http(s) URL with a host, else ``None``.
 
@@ -23,6 +28,8 @@ def safe_url(url: object) -> str | None:
         return None
     if any(ord(char) < 0x21 or 0x7F <= ord(char) <= 0x9F for char in url):
         return None
+    if isinstance(url, SiteURL) and url.startswith("/") and not url.startswith(("//", "/\\")):
+        return url
     try:
         parts = urlsplit(url)
     except ValueError:

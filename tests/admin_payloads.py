@@ -28,6 +28,7 @@ URL_FIELDS = {
     "lipsyncs_v2": ("output", "video_thumbnail", "preview", "editor_url", "webhook_url"),
     "ai_shorts": ("video_output", "preview", "editor_url", "webhook_url", "background_music_url"),
 }
+RECENT = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
 SCENE = {
     "character": {"type": "avatar", "avatar_id": "a1b2c3", "avatar_style": "normal"},
     "voice": {"type": "text", "input_text": "Hello there.", "voice_id": str(uuid.UUID(int=7))},
@@ -36,7 +37,8 @@ SCENE = {
 
 def _common(job_id: str, index: int, status: str, name: str | None) -> dict[str, Any]:
     done = status == "done"
-    created = datetime(2026, 3, 1, 12, 0, tzinfo=UTC) - timedelta(hours=index)
+    # Recent, so that finished jobs' outputs are within Creatify's retention.
+    created = RECENT - timedelta(hours=index)
     return {
         "id": job_id,
         "created_at": created.isoformat(),

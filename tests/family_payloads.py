@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-CREATED = "2026-11-01T10:00:00.000000Z"
-UPDATED = "2026-11-01T10:05:00.000000Z"
+# Recent, so that a finished job's outputs are still within Creatify's retention.
+_CREATED = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+CREATED = _CREATED.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+UPDATED = (_CREATED + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+
+
+def later_than(stamp: str, minutes: int = 55) -> str:
+    """A Creatify time ``minutes`` after ``stamp``."""
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")) + timedelta(minutes=minutes)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
 
 
 def payload(family: str, **overrides: Any) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from .family_api_support import (
     output_field,
     payload,
 )
+from .family_payloads import CREATED
 
 pytestmark = [pytest.mark.django_db, pytest.mark.parametrize("family", FAMILY_NAMES)]
 
@@ -40,7 +41,7 @@ AURORA_KEYS = [
     *("prompt_guidance_scale", "model_version", "video_output", "credits_used", "duration"),
     *("progress", "failed_reason", "media_job", "status", "is_hidden", "webhook_url"),
     *("preview", "editor_url", "progress_percent", "is_finished", "editor_url_expires_at"),
-    *("synced_at", "missing_since", "created_by"),
+    *("synced_at", "missing_since", "created_by", "archived_outputs"),
 ]
 
 
@@ -76,12 +77,20 @@ def test_a_job_has_every_mirrored_field_and_the_derived_ones(staff, family):
     derived = ["progress_percent", "is_finished", "editor_url_expires_at", "synced_at"]
     mirrored = REGISTRATIONS[family].mirrored_fields
     assert sorted(mirrored) == sorted(FAMILIES[family].fields)
-    assert list(data) == ["id", *mirrored, *output, *derived, "missing_since", "created_by"]
+    assert list(data) == [
+        "id",
+        *mirrored,
+        *output,
+        *derived,
+        "missing_since",
+        "created_by",
+        "archived_outputs",
+    ]
     if family == "aurora":  # clients compare it byte for byte: its order never changes
         assert list(data) == AURORA_KEYS
     assert data["name"] == "<b>Teaser</b>"
     assert (data["progress_percent"], data["is_finished"]) == (100.0, True)
-    assert data["created_at"] == "2026-11-01T10:00:00Z"
+    assert data["created_at"] == CREATED.replace(".000000Z", "Z")
     assert "raw" not in data
 
 
@@ -179,13 +188,16 @@ def test_owner_scoping_shows_users_only_their_own_jobs(family):
 # -- filters, search, ordering -----------------------------------------------------------
 
 
+NOV_1 = "2026-11-01T10:05:00Z"
+
+
 def test_common_filters(staff, family):
     done, failed, running, odd = mirror(
         family,
-        payload(family, status="done", created_at="2026-10-01T00:00:00Z"),
-        payload(family, status="failed"),
-        payload(family, status="running", updated_at="2026-11-10T00:00:00Z"),
-        payload(family, status="archived"),
+        payload(family, status="done", created_at="2026-10-01T00:00:00Z", updated_at=NOV_1),
+        payload(family, status="failed", created_at=NOV_1, updated_at=NOV_1),
+        payload(family, status="running", created_at=NOV_1, updated_at="2026-11-10T00:00:00Z"),
+        payload(family, status="archived", created_at=NOV_1, updated_at=NOV_1),
     )
     ids = lambda *items: {item["id"] for item in items}  # noqa: E731
 

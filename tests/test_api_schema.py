@@ -84,6 +84,7 @@ def expected_operations():
             ("POST", collection),
             ("GET", collection + "{id}/"),
             ("POST", collection + "{id}/refresh/"),
+            ("GET", collection + "{id}/archive/{field}/"),
         }
         if family.previews:
             operations |= {("POST", collection + "preview/"), ("POST", collection + "{id}/render/")}

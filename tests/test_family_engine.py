@@ -12,7 +12,7 @@ from django_creatify.models import AuroraFlow, Lipsync
 from django_creatify.signals import aurora_status_changed, job_status_changed
 from django_creatify.sync import apply_payloads
 
-from .family_payloads import payload
+from .family_payloads import later_than, payload
 
 pytestmark = pytest.mark.django_db
 EVERY_FAMILY = pytest.mark.parametrize("name", list(FAMILIES))
@@ -113,7 +113,7 @@ def test_every_family_announces_status_changes_with_its_model_as_sender(
         with django_capture_on_commit_callbacks(execute=True):
             apply_payloads(family, [item])
         with django_capture_on_commit_callbacks(execute=True):
-            later = {**item, "status": "done", "updated_at": "2026-11-01T11:00:00Z"}
+            later = {**item, "status": "done", "updated_at": later_than(item["updated_at"])}
             apply_payloads(family, [later])
     finally:
         job_status_changed.disconnect(receiver, sender=family.model)

@@ -12,6 +12,8 @@ from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from .. import outputs
+
 
 class JobChangeList(ChangeList):
     def get_queryset(self, request, exclude_parameters=None):
@@ -19,6 +21,10 @@ class JobChangeList(ChangeList):
         # page stays small: the admin names them (``changelist_deferred``).
         queryset = super().get_queryset(request, exclude_parameters)
         return queryset.defer(*self.model_admin.changelist_deferred)
+
+    def get_results(self, request):
+        super().get_results(request)
+        outputs.attach_copies(self.result_list)  # the page's archived copies, one query
 
     def date_hierarchy_choices(self) -> dict[str, Any]:
         """What the admin's ``{% date_hierarchy %}`` shows, without its full-table scans.

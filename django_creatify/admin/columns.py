@@ -6,9 +6,15 @@ Each reads the row in hand: the changelist loads only the columns these read (se
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import admin
+from django.contrib.admin.utils import quote
 from django.utils.translation import gettext_lazy as _
 
+from .. import outputs
+from ..archive import archiving_enabled
 from ..models import CreatifyJob
 from . import display
 
@@ -18,7 +24,36 @@ class JobColumns:
     poster_field: str | None = None
 
     def poster(self, obj: CreatifyJob) -> str | None:
-        return getattr(obj, self.poster_field) if self.poster_field else None
+        return self.served(obj, self.poster_field) if self.poster_field else None
+
+    def served(self, obj: CreatifyJob, field: str) -> str | None:
+        """The archived copy's URL (through this admin's view unless the storage's own
+        URL is wanted), else Creatify's."""
+        return outputs.served_url(obj, field, view_url=self.archive_view_url)
+
+    def archive_view_url(self, obj: CreatifyJob, field: str) -> str:
+        return self._url("archive", quote(obj.pk), field)
+
+    def output_player(self, obj: CreatifyJob, field: str, player: Callable[[str | None], Any]):
+        """``player`` of the archived copy, else of Creatify's link while it should still
+        work; past Creatify's retention without a copy, a notice instead of a dead player."""
+        archived = outputs.archived_url(obj, field, view_url=self.archive_view_url)
+        if archived:
+            return display.archived_note(player(archived), outputs.copies(obj)[field])
+        remote = getattr(obj, field)
+        if remote and outputs.remote_expired(obj):
+            return display.expired_notice(
+                remote, outputs.remote_expires_at(obj), archiving=archiving_enabled()
+            )
+        return player(remote)
+
+    def is_expired(self, obj: CreatifyJob) -> bool:
+        field = obj.family().output_field
+        return (
+            bool(getattr(obj, field))
+            and field not in outputs.copies(obj)
+            and outputs.remote_expired(obj)
+        )
 
     # -- the list ----------------------------------------------------------------------
 
@@ -44,7 +79,13 @@ class JobColumns:
 
     @admin.display(description=_("media"))
     def media_column(self, obj: CreatifyJob):
-        return display.media_cell(self.poster(obj), obj.output_url, obj.preview)
+        output_field = obj.family().output_field
+        return display.media_cell(
+            self.poster(obj),
+            self.served(obj, output_field),
+            self.served(obj, "preview"),
+            expired=self.is_expired(obj),
+        )
 
     # -- the change page ---------------------------------------------------------------
 
@@ -62,11 +103,19 @@ class JobColumns:
 
     @admin.display(description=_("video"))
     def video_display(self, obj: CreatifyJob):
-        return display.video_player(obj.output_url, poster=self.poster(obj), kind="video")
+        poster = self.poster(obj)
+        return self.output_player(
+            obj,
+            obj.family().output_field,
+            lambda url: display.video_player(url, poster=poster, kind="video"),
+        )
 
     @admin.display(description=_("preview"))
     def preview_display(self, obj: CreatifyJob):
-        return display.preview_player(obj.preview, poster=self.poster(obj))
+        poster = self.poster(obj)
+        return self.output_player(
+            obj, "preview", lambda url: display.preview_player(url, poster=poster)
+        )
 
     @admin.display(description=_("editor"))
     def editor_display(self, obj: CreatifyJob):

@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -96,14 +97,23 @@ def thumbnail(url_value: str | None) -> SafeString | str:
     )
 
 
-def media_cell(poster: str | None, video: str | None, preview: str | None) -> SafeString | str:
+def media_cell(
+    poster: str | None, video: str | None, preview: str | None, *, expired: bool = False
+) -> SafeString | str:
     """The changelist's media column: the still, as a link to the video (or, before there
-    is one, to the preview).
+    is one, to the preview); ``expired`` when Creatify's copy is gone and none is kept.
 
     One link, not players: fifty video elements on one page would each fetch metadata.
     """
     poster_url, video_url, preview_url = safe_url(poster), safe_url(video), safe_url(preview)
     still = thumbnail(poster_url) if poster_url else ""
+    if expired:
+        return format_html(
+            '{}<span class="creatify-tag creatify-tag--warning" title="{}">{}</span>',
+            still,
+            _("Creatify's copy has most likely been deleted, and the site kept none"),
+            _("expired"),
+        )
     if video_url:
         kind, url, label, title = "video", video_url, _("video"), _("Open the video")
     elif preview_url:
@@ -233,6 +243,39 @@ def image(url_value: str | None) -> SafeString | str:
         ' referrerpolicy="no-referrer"><div>{}</div></div>',
         url,
         _open_link(url, _("Open in a new tab")),
+    )
+
+
+def archived_note(player: SafeString | str, copy) -> SafeString:
+    """A player of the site's archived copy, with what the archive knows of the file."""
+    return format_html(
+        '{}<div class="creatify-archived" data-creatify-role="archived">{} \u00b7 {} \u00b7 '
+        'SHA-256 <code title="{}">{}\u2026</code></div>',
+        player,
+        _("The site's archived copy"),
+        filesizeformat(copy.size),
+        copy.sha256,
+        copy.sha256[:12],
+    )
+
+
+def expired_notice(url_value: str | None, expires_at: datetime | None, *, archiving: bool):
+    """In place of a player whose file Creatify has most likely deleted."""
+    when = timezone.localtime(expires_at).strftime("%Y-%m-%d") if expires_at else "?"
+    hint = (
+        _("The archive has no copy of it yet; creatify_archive --missing would try.")
+        if archiving
+        else _("Set CREATIFY['ARCHIVE_STORAGE'] to keep copies of finished outputs.")
+    )
+    url = safe_url(url_value)
+    return format_html(
+        '<div class="creatify-expired" role="note" data-creatify-role="expired"><strong>{}</strong>'
+        " {} {}{}</div>",
+        _("Expired at Creatify."),
+        _("Creatify keeps outputs for a limited time; this one was due to go on %(date)s.")
+        % {"date": when},
+        hint,
+        format_html(" {}", _open_link(url, _("Try Creatify's link anyway"))) if url else "",
     )
 
 

@@ -32,6 +32,8 @@ COLUMN_READS = {
     "duration_column": ("duration", "status"),
     "credits_column": ("credits_used",),
     "created_at": ("created_at",),
+    # Whether Creatify's copy has outlived its retention (outputs.remote_expired).
+    "media_column": ("status", "updated_at", "created_at"),
 }
 MIRROR_FIELDS = ("created_by", "synced_at", "editor_url_fetched_at", "missing_since")
 RENDERERS: dict[str, Callable[[Any], Any]] = {
@@ -63,6 +65,18 @@ def field_display(name: str, render: Callable[[Any], Any], description) -> Calla
     @admin.display(description=description)
     def show(self, obj):
         return render(getattr(obj, name))
+
+    show.__name__ = show.__qualname__ = f"{name}_display"
+    return show
+
+
+def media_display(name: str, player: Callable[[Any], Any], description) -> Callable:
+    """An admin display method playing media field ``name``: the archived copy first
+    (see ``JobColumns.output_player``)."""
+
+    @admin.display(description=description)
+    def show(self, obj):
+        return self.output_player(obj, name, player)
 
     show.__name__ = show.__qualname__ = f"{name}_display"
     return show
@@ -200,7 +214,7 @@ class JobLayout:
         methods = {}
         for name, kind in self.media_fields:
             label = player_label(self.model._meta.get_field(name).verbose_name)
-            methods[f"{name}_display"] = field_display(name, RENDERERS[kind], label)
+            methods[f"{name}_display"] = media_display(name, RENDERERS[kind], label)
         for name in self.json_fields:
             label = self.model._meta.get_field(name).verbose_name
             methods[f"{name}_display"] = field_display(name, display.json_document, label)

@@ -9,15 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .. import locks, sync, tasks
+from .. import locks, outputs, sync, tasks
+from ..archive_serving import archived_file_response
 from ..client import normalize_ids
 from ..conf import creatify_settings
 from ..exceptions import CreatifyError
@@ -70,6 +72,13 @@ class AdminToolViews:
                 name="{}_{}_refresh".format(*info),
             ),
         ]
+        urls.append(
+            path(
+                "<path:object_id>/archive/<str:field>/",
+                wrap(self.archived_output_view),
+                name="{}_{}_archive".format(*info),
+            )
+        )
         if RENDER in self.family.steps:
             urls.append(
                 path(
@@ -98,6 +107,17 @@ class AdminToolViews:
         ):
             target = default
         return HttpResponseRedirect(target)
+
+    def archived_output_view(self, request, object_id, field):
+        """GET: stream the site's archived copy of one output to staff who may view the
+        job (for storages whose files have no public URL)."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_view_permission(request, obj):
+            raise Http404(_("No such job."))
+        copy = outputs.copies(obj).get(field)
+        if copy is None:
+            raise Http404(_("This job has no archived copy of that output."))
+        return archived_file_response(request, copy)
 
     def sync_all_view(self, request):
         """POST: one full sync of the family now, under the lease its Celery task takes

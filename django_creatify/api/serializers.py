@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from .. import outputs
 from ..families import AI_SHORTS, AURORA, LIPSYNC, LIPSYNC_V2, Family, get_family
 from ..webhook_urls import allowed_for_non_staff
 from . import representation
@@ -41,6 +42,7 @@ DERIVED_FIELDS = (
     "synced_at",
     "missing_since",
     "created_by",
+    "archived_outputs",
     "raw",
 )
 
@@ -53,16 +55,40 @@ class NonStaffWebhookURLField(serializers.CharField):
         return value if allowed_for_non_staff(value) else None
 
 
+class ServedOutputURLField(serializers.Field):
+    """The finished video's URL: the site's archived copy once there is one, else the
+    link Creatify sent."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, job):
+        return outputs.served_url(job, job.family().output_field)
+
+
+class ArchivedOutputsField(serializers.Field):
+    """``{field: {url, size, sha256, content_type, archived_at}}`` of each archived output."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, job):
+        return outputs.describe_copies(job)
+
+
 class JobSerializer(serializers.ModelSerializer):
     """A mirrored job under Creatify's field names, plus derived conveniences.
 
+    Mirrored fields hold what Creatify sent; ``output_url`` prefers the site's archived
+    copy, and ``archived_outputs`` describes each copy (URL, size, SHA-256).
     ``editor_url`` is ``null`` once the link has expired. ``raw`` (the last payload) is
     included only for staff who ask with ``?expand=raw``. For anyone else, ``webhook_url``
     is ``null`` unless its host is one of ``WEBHOOK_URL_ALLOWED_HOSTS``.
     """
 
     editor_url = serializers.CharField(source="current_editor_url", read_only=True, allow_null=True)
-    output_url = serializers.CharField(read_only=True, allow_null=True)
+    output_url = ServedOutputURLField()
+    archived_outputs = ArchivedOutputsField()
     progress_percent = serializers.FloatField(read_only=True)
     is_finished = serializers.BooleanField(read_only=True)
     editor_url_expires_at = serializers.DateTimeField(read_only=True, allow_null=True)

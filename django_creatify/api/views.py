@@ -18,7 +18,8 @@ from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from .. import sync, tasks
+from .. import outputs, sync, tasks
+from ..archive_serving import archived_file_response
 from ..conf import creatify_settings
 from ..exceptions import CreatifyError
 from ..families import (
@@ -173,6 +174,27 @@ class JobViewSet(
 
     def represent(self, job) -> dict:
         return serializer_for(self.family)(job, context=self.get_serializer_context()).data
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            outputs.attach_copies(page)  # one query for the page's archived copies
+        return page
+
+    def perform_content_negotiation(self, request, force=False):
+        # A player asks for the archived file with Accept: video/*; errors still go out
+        # as JSON.
+        return super().perform_content_negotiation(request, force=force or self.action == "archive")
+
+    @action(detail=True, methods=["get"], url_path=r"archive/(?P<field>[a-z_]{1,64})")
+    def archive(self, request, *args, field: str, **kwargs):
+        """Stream this job's archived copy of ``field`` (``video_output``, ``preview``...)
+        from the site's storage, to whoever may read the job; ``Range`` is honoured."""
+        job = self.get_object()
+        row = outputs.copies(job).get(field)
+        if row is None:
+            raise NotFound(_("This job has no archived %(field)s.") % {"field": field})
+        return archived_file_response(request, row)
 
     @action(detail=True, methods=["post"])
     def refresh(self, request, *args, **kwargs):

@@ -42,7 +42,9 @@ class Sandbox:
 
     ``retention_days``: how long a finished job's media is served when it was created
     without ``ttl_days``. ``credits``: the account's balance, which creates, previews and
-    renders draw on (``sandbox.credits`` reads or sets it).
+    renders draw on (``sandbox.credits`` reads or sets it). ``video_bytes``: finished
+    videos of that many made-up bytes, streamed, instead of the bundled clip (for
+    measuring downloads of large outputs).
 
     Everything is guarded by one lock, so the threaded server, its webhook ticker and the
     test thread can all use it at once.
@@ -63,6 +65,7 @@ class Sandbox:
         family_jobs: int | None = None,
         retention_days: float = DEFAULT_RETENTION_DAYS,
         credits: float = DEFAULT_CREDITS,
+        video_bytes: int | None = None,
     ) -> None:
         self.api_id = api_id
         self.api_key = api_key
@@ -71,6 +74,7 @@ class Sandbox:
         self.initial_family_jobs = min(jobs, FAMILY_JOBS) if family_jobs is None else family_jobs
         self.webhook_timeout = webhook_timeout
         self.retention_days = retention_days
+        self.video_bytes = video_bytes
         self.initial_credits = float(credits)
         #: Outcomes ("done", "failed", "rejected") for the next jobs created by POST, in order.
         self.next_outcomes: list[str] = []
@@ -103,6 +107,7 @@ class Sandbox:
             api=self._api,
             control=lambda request: handle_control(self, request),
             retention_days=lambda: self.retention_days,
+            video_bytes=lambda: self.video_bytes,
         )
         self._seed_initial()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -27,11 +28,16 @@ def read(filename: str) -> bytes:
     return (MEDIA_DIR / filename).read_bytes()
 
 
-def serve_media(request: Request) -> Response:
+def serve_media(request: Request, *, video_bytes: int | None = None) -> Response:
+    """``video_bytes``: the finished video is that many made-up bytes, streamed whole."""
     name = request.path.removeprefix("/media/")
     if request.method not in ("GET", "HEAD") or name not in FILES:
         return html_response(404, "<h1>Not Found</h1>")
     filename, content_type = FILES[name]
+    if video_bytes is not None and name == "video.mp4":
+        return Response(
+            200, b"", content_type, stream=made_up_bytes(video_bytes), length=video_bytes
+        )
     data = read(filename)
     headers = [("Accept-Ranges", "bytes"), ("Cache-Control", "private, max-age=3600")]
     # Browsers (Safari above all) fetch video by byte ranges.
@@ -48,6 +54,16 @@ def serve_media(request: Request) -> Response:
         headers.append(("Content-Range", f"bytes {start}-{end}/{size}"))
         return Response(206, data[start : end + 1], content_type, headers)
     return Response(200, data, content_type, headers)
+
+
+def made_up_bytes(size: int, chunk: int = 1024 * 1024) -> Iterator[bytes]:
+    """``size`` bytes of a repeating pattern, a chunk at a time: large, never held whole."""
+    piece = bytes(range(256)) * (chunk // 256)
+    whole, rest = divmod(size, len(piece))
+    for _ in range(whole):
+        yield piece
+    if rest:
+        yield piece[:rest]
 
 
 def serve_editor(request: Request, job_id: str, *, token_ok: bool, name: str | None) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -103,6 +104,9 @@ class Response:
     body: bytes = b""
     content_type: str | None = "application/json"
     headers: list[tuple[str, str]] = field(default_factory=list)
+    #: A body too large to hold (``body`` is then empty), of ``length`` bytes in all.
+    stream: Iterable[bytes] | None = None
+    length: int = 0
 
     @property
     def status_line(self) -> str:
@@ -113,7 +117,8 @@ class Response:
         if self.content_type:
             headers.append(("Content-Type", self.content_type))
         if with_length:
-            headers.append(("Content-Length", str(len(self.body))))
+            size = self.length if self.stream is not None else len(self.body)
+            headers.append(("Content-Length", str(size)))
         return headers
 
 

@@ -49,6 +49,7 @@ class SandboxApp:
         api: Handler,
         control: Handler,
         retention_days: Callable[[], float],
+        video_bytes: Callable[[], int | None] = lambda: None,
     ) -> None:
         self.lock = lock
         self.store = store
@@ -57,6 +58,7 @@ class SandboxApp:
         self.api = api
         self.control = control
         self.retention_days = retention_days
+        self.video_bytes = video_bytes
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         request = Request.from_environ(environ)
@@ -87,7 +89,7 @@ class SandboxApp:
             name, job_id = path.removeprefix("/media/"), request.query.get("job")
             with self.lock:
                 expired = media_expired(self.store, name, job_id, self.retention_days())
-            return gone() if expired else serve_media(request)
+            return gone() if expired else serve_media(request, video_bytes=self.video_bytes())
         if match := _EDITOR.match(path):
             job_id = match[1]
             with self.lock:
@@ -133,4 +135,6 @@ def _send(
         start_response(response.status_line, response.header_list(with_length=False))
         return streamed_body(fault, response.body)
     start_response(response.status_line, response.header_list())
-    return [b""] if request.method == "HEAD" else [response.body]
+    if request.method == "HEAD":
+        return [b""]
+    return response.stream if response.stream is not None else [response.body]
