@@ -14,35 +14,25 @@ template: it fetches over the network.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import mimetypes
 import re
-import tempfile
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import IO, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from django.core.files import File
 from django.core.files.storage import Storage, storages
 from django.core.files.storage.handler import InvalidStorageError
 from django.db import transaction
 from django.utils import timezone
-from urllib3.exceptions import HTTPError as Urllib3Error
 
 from . import locks
 from .conf import creatify_settings
-from .exceptions import (
-    ConfigurationError,
-    CreatifyError,
-    PayloadError,
-    TransportError,
-    error_for_status,
-)
+from .downloads import Limits, SpoolFile, download, spool
+from .exceptions import ConfigurationError, CreatifyError, TransportError
 from .families import Family, get_family
 
 logger = logging.getLogger("django_creatify.archive")
@@ -50,7 +40,6 @@ logger = logging.getLogger("django_creatify.archive")
 #: What ``ARCHIVE_OUTPUTS`` may name; "video_output" (or "output") is each family's video.
 VIDEO = "video_output"
 KNOWN_OUTPUTS = frozenset({VIDEO, "output", "preview", "video_thumbnail", "image"})
-CHUNK_BYTES = 1024 * 1024
 # Two archivers of one job (a task and the command, two deliveries) would each delete
 # and store the same path; the lease makes one wait its turn instead.
 LEASE_SECONDS = 300
@@ -171,11 +160,12 @@ def _is_kept(storage: Storage, family: Family, job_id: uuid.UUID, name: str) -> 
 def _archive_one(session, storage, family: Family, job_id: uuid.UUID, name: str, url: str):
     from .models import ArchivedOutput
 
-    with tempfile.TemporaryFile(prefix="creatify-archive-") as spool:
-        size, digest, content_type = _download(session, url, spool, what=f"{family.name} {name}")
+    with spool(creatify_settings.ARCHIVE_SPOOL_DIR) as handle:
+        got = download(session, url, handle, what=f"{family.name} {name}", limits=_limits())
+        size, digest, content_type = got.size, got.sha256, got.content_type
         path = storage_path(family, job_id, name, _extension(url, content_type))
-        spool.seek(0)
-        upload = File(spool, name=PurePosixPath(path).name)
+        handle.seek(0)
+        upload = SpoolFile(handle, name=PurePosixPath(path).name)
         upload.content_type = content_type or None
         try:
             # A file at the path with no good row is a leftover (a crash between the save
@@ -215,75 +205,6 @@ def _archive_one(session, storage, family: Family, job_id: uuid.UUID, name: str,
     logger.info("Archived %s %s of job %s: %s (%d bytes)", family.name, name, job_id, saved, size)
 
 
-def _download(session, url: str, spool: IO[bytes], *, what: str) -> tuple[int, str, str]:
-    """Stream ``url`` into ``spool``: (size, SHA-256 hex digest, content type)."""
-    max_bytes = int(creatify_settings.ARCHIVE_MAX_BYTES)
-    connect, read = _timeout()
-    deadline = time.monotonic() + float(creatify_settings.ARCHIVE_DEADLINE)
-    host = urlsplit(url).hostname or "?"  # the signed query string stays out of messages
-    try:
-        response = session.get(
-            url,
-            stream=True,
-            timeout=(connect, read),
-            # The bytes as stored, so that they match Content-Length and hash as served.
-            headers={"Accept-Encoding": "identity"},
-        )
-    except requests.RequestException as exc:
-        raise TransportError(f"Downloading {what} from {host} failed: {exc}") from exc
-    with response:
-        if response.status_code != 200:
-            error = error_for_status(response.status_code, _first_bytes(response), url=host)
-            # Its own words would blame "Creatify API"; this is the file host's answer.
-            error.args = (f"Downloading {what} from {host} failed: HTTP {response.status_code}",)
-            raise error
-        declared = _declared_length(response)
-        if declared is not None and declared > max_bytes:
-            raise PayloadError(f"{what} is {declared} bytes, over ARCHIVE_MAX_BYTES ({max_bytes})")
-        hasher = hashlib.sha256()
-        size = 0
-        try:
-            for chunk in response.raw.stream(CHUNK_BYTES, decode_content=False):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise PayloadError(f"{what} is over ARCHIVE_MAX_BYTES ({max_bytes} bytes)")
-                hasher.update(chunk)
-                spool.write(chunk)
-                if time.monotonic() > deadline:
-                    raise TransportError(
-                        f"Downloading {what} from {host} took longer than ARCHIVE_DEADLINE "
-                        f"({creatify_settings.ARCHIVE_DEADLINE} s) after {size} bytes"
-                    )
-        except (requests.RequestException, Urllib3Error, OSError) as exc:
-            raise TransportError(
-                f"Downloading {what} from {host} broke off after {size} bytes: {exc}"
-            ) from exc
-        if declared is not None and size != declared:
-            raise TransportError(
-                f"Downloading {what} from {host} ended after {size} of {declared} bytes"
-            )
-        content_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip()
-    spool.flush()
-    return size, hasher.hexdigest(), content_type
-
-
-def _declared_length(response) -> int | None:
-    if response.headers.get("Content-Encoding", "identity").lower() != "identity":
-        return None
-    try:
-        value = int(response.headers.get("Content-Length", ""))
-    except ValueError:
-        return None
-    return value if value >= 0 else None
-
-
-def _first_bytes(response) -> bytes:
-    try:
-        return response.raw.read(512, decode_content=True) or b""
-    except (Urllib3Error, OSError):
-        return b""
-
-
 def _extension(url: str, content_type: str) -> str:
     match = _EXTENSION.search(urlsplit(url).path)
     if match:
@@ -292,12 +213,18 @@ def _extension(url: str, content_type: str) -> str:
     return guessed or ""
 
 
-def _timeout() -> tuple[float, float]:
+def _limits() -> Limits:
     value = creatify_settings.ARCHIVE_TIMEOUT
     if isinstance(value, int | float):
-        return float(value), float(value)
-    connect, read = value
-    return float(connect), float(read)
+        timeout = float(value), float(value)
+    else:
+        connect, read = value
+        timeout = float(connect), float(read)
+    return Limits(
+        max_bytes=int(creatify_settings.ARCHIVE_MAX_BYTES),
+        timeout=timeout,
+        deadline=float(creatify_settings.ARCHIVE_DEADLINE),
+    )
 
 
 def is_http_url(url: Any) -> bool:

@@ -15,7 +15,8 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from .archive import CHUNK_BYTES, archive_storage
+from .archive import archive_storage
+from .downloads import CHUNK_BYTES
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from urllib.parse import urlsplit
 
 from django.apps import apps
@@ -288,6 +289,17 @@ def check_archive(app_configs=None, **kwargs):
             Error(
                 f"CREATIFY['ARCHIVE_SERVE'] must be one of {', '.join(map(repr, SERVE_CHOICES))}, "
                 f"not {str(creatify_settings.ARCHIVE_SERVE)[:100]!r}.",
+                id="django_creatify.E010",
+            )
+        )
+    spool_dir = creatify_settings.ARCHIVE_SPOOL_DIR
+    if spool_dir is not None and not (
+        isinstance(spool_dir, str | os.PathLike) and os.path.isdir(spool_dir)
+    ):
+        errors.append(
+            Error(
+                f"CREATIFY['ARCHIVE_SPOOL_DIR'] is not a directory: {str(spool_dir)[:200]!r}.",
+                hint="Name an existing directory, or None for the system's temporary one.",
                 id="django_creatify.E010",
             )
         )

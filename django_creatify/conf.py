@@ -100,6 +100,10 @@ DEFAULTS: dict[str, Any] = {
     # A download still arriving this many seconds after it began is abandoned
     # (TransportError, retried later): a host that drips bytes cannot hold a worker.
     "ARCHIVE_DEADLINE": 2 * 60 * 60,
+    # Where a download is spooled before it is stored (None: the system's temporary
+    # directory). On the filesystem of a FileSystemStorage's location, the finished file
+    # is moved into place instead of copied: one write of a large video instead of two.
+    "ARCHIVE_SPOOL_DIR": None,
     # How the admin and API link an archived copy: "view" streams it through the app to
     # those who may read the job (for private storages); "storage" links the storage's
     # own URL (public media, a CDN, S3's signed URLs).

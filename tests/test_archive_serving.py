@@ -266,3 +266,23 @@ def test_a_download_past_the_deadline_is_abandoned_and_keeps_nothing(
     assert caught.value.transient
     assert not ArchivedOutput.objects.exists()
     assert stored_files(archive_dir) == []
+
+
+@pytest.mark.parametrize("kind", ["file", "reset"])
+def test_the_spool_directory_is_left_empty_whether_the_download_works_or_not(
+    kind, settings, archive_dir, file_server, tmp_path
+):
+    spool_dir = tmp_path / "spool"
+    spool_dir.mkdir()
+    settings.CREATIFY = {**settings.CREATIFY, "ARCHIVE_SPOOL_DIR": str(spool_dir)}
+    job_id = mirrored_done_job("lipsyncs", f"{file_server.url}/{kind}/{SIZE}")
+    if kind == "reset":
+        with pytest.raises(TransportError):
+            archive_job("lipsyncs", job_id)
+        assert stored_files(archive_dir) == []
+    else:
+        archive_job("lipsyncs", job_id)
+        (stored,) = stored_files(archive_dir)
+        assert (archive_dir / stored).read_bytes() == body_of(SIZE)
+        assert (archive_dir / stored).stat().st_mode & 0o777 == 0o644  # moved, then opened up
+    assert list(spool_dir.iterdir()) == []

@@ -241,3 +241,18 @@ def test_the_control_api_lists_uploads(sandbox, api):
     ]
     sandbox.reset()
     assert sandbox.uploads == []
+
+
+def test_a_sandbox_told_video_bytes_streams_a_video_that_large():
+    size = 5 * 1024 * 1024 + 17
+    sandbox = Sandbox(video_bytes=size)
+    with sandbox.serve():
+        job = sandbox.add_job("aurora", status="done")
+        url = job["video_output"]
+        with requests.get(url, stream=True, timeout=10) as response:
+            assert response.status_code == 200
+            assert response.headers["Content-Length"] == str(size)
+            body = b"".join(response.iter_content(1024 * 1024))
+        assert len(body) == size and body[:256] == bytes(range(256))
+        # The preview is still the bundled clip.
+        assert requests.get(job["preview"], timeout=10).content == media_bytes("video.mp4")
