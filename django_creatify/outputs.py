@@ -105,6 +105,12 @@ def api_view_url(job, field: str) -> str | None:
         return None  # the host mounts the admin but not the app's URLs
 
 
+def is_creatify_output(job, field: str) -> bool:
+    """Whether ``field`` holds a file Creatify made (and deletes after its retention), not
+    an input the site handed in, such as Aurora's image and audio."""
+    return field in (job.family().output_field, "preview", "video_thumbnail")
+
+
 def retention_days(job) -> int:
     """Days Creatify keeps this job's outputs: its own ``ttl_days`` if Creatify echoed
     one, else ``OUTPUT_RETENTION_DAYS``. The raw payload is read only when it is loaded
@@ -155,6 +161,7 @@ __all__ = [
     "attach_copies",
     "copies",
     "describe_copies",
+    "is_creatify_output",
     "remote_expired",
     "remote_expires_at",
     "retention_days",

@@ -218,13 +218,17 @@ def test_the_admins_archive_view_is_for_staff_only(archive_dir, file_server, cli
 
 def test_an_expired_output_without_a_copy_is_said_so_not_played(file_server, admin_client):
     url = f"{file_server.url}/file/10.mp4"
-    old = mirrored_done_job("aurora", url, days_ago=10)
+    image, preview = "https://uploads.example.com/face.png", f"{file_server.url}/file/5.mp4"
+    old = mirrored_done_job("aurora", url, days_ago=10, image=image, preview=preview)
     recent = mirrored_done_job("aurora", url, days_ago=2)
 
     html = admin_client.get(f"{admin_url('aurora')}{old}/change/").content.decode()
     assert player_src(html) is None
     assert "Expired at Creatify." in html and "ARCHIVE_STORAGE" in html
     assert f'href="{url}"' in html  # still offered, in case Creatify kept it longer
+    # The video and the preview are Creatify's; the input image is the site's own.
+    assert html.count("Expired at Creatify.") == 2
+    assert f'<img class="creatify-image" src="{image}"' in html
     assert player_src(admin_client.get(f"{admin_url('aurora')}{recent}/change/").content.decode())
 
     listing = admin_client.get(admin_url("aurora")).content.decode()

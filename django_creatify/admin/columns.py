@@ -41,7 +41,7 @@ class JobColumns:
         if archived:
             return display.archived_note(player(archived), outputs.copies(obj)[field])
         remote = getattr(obj, field)
-        if remote and outputs.remote_expired(obj):
+        if remote and outputs.is_creatify_output(obj, field) and outputs.remote_expired(obj):
             return display.expired_notice(
                 remote, outputs.remote_expires_at(obj), archiving=archiving_enabled()
             )

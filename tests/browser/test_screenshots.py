@@ -5,7 +5,8 @@
 writes ``docs/admin-changelist.png``, ``docs/admin-done-job.png``,
 ``docs/admin-overview.png`` and Lipsync's ``docs/admin-lipsync-changelist.png`` and
 ``docs/admin-lipsync-done-job.png`` from a seeded sandbox, through the same live server
-and Chromium as the browser tests.
+and Chromium as the browser tests; ``test_archive_browser.py`` writes
+``docs/admin-archived-job.png`` and ``docs/admin-expired-job.png`` the same way.
 """
 
 from __future__ import annotations
