@@ -43,9 +43,24 @@ _OPEN_BRACE, _OPEN_BRACKET, _QUOTE = b'{["'
 _ID_KEY = b'"id"'
 
 
-def _balanced(data: bytearray, start: int, end: int) -> bool:
-    """As many ``}`` as ``{`` in ``data[start:end]``, strings not told apart."""
-    return data.count(b"{", start, end) == data.count(b"}", start, end)
+def first_balanced_end(data: bytearray, start: int, limit: int, tries: int) -> re.Match | None:
+    """The first likely end of the object at ``start`` (at most ``tries`` of them, within
+    ``limit`` bytes) where as many ``}`` as ``{`` lie between, strings not told apart.
+
+    An item holding objects has a likely end after each of them; past an inner one the
+    braces do not balance yet. Braces are counted span by span between likely ends, so an
+    item with many inner objects is counted once, not once per end tried.
+    """
+    depth, counted = 0, start
+    for tried, match in enumerate(_LIKELY_END.finditer(data, start)):
+        end = match.start() + 1
+        if end - start > limit or tried == tries:
+            return None
+        depth += data.count(b"{", counted, end) - data.count(b"}", counted, end)
+        counted = end
+        if depth == 0:
+            return match
+    return None
 
 
 class Cursor:
@@ -115,16 +130,12 @@ class Cursor:
         buffered, else the first."""
         start = searched = self.at
         if not self.eof:  # the usual case, spelled out: the end is already buffered
-            data, offset = self.data, start - self.base
-            for tried, match in enumerate(_LIKELY_END.finditer(data, offset)):
-                end = match.start() + 1
-                if end - offset > limit or tried == MAX_BALANCE_TRIES:
-                    break
-                # Past an inner object's end the braces do not balance yet: the first
-                # likely end where they do is the item's own, unless braces in its
-                # strings say otherwise (then the decode fails and the walk decides).
-                if _balanced(data, offset, end):
-                    return self.base + end
+            # The first likely end where the braces balance is the item's own, unless
+            # braces in its strings say otherwise (then the decode fails and the walk
+            # decides).
+            match = first_balanced_end(self.data, start - self.base, limit, MAX_BALANCE_TRIES)
+            if match is not None:
+                return self.base + match.start() + 1
         while True:
             pattern = _LIKELY_END_AT_EOF if self.eof else _LIKELY_END
             match = pattern.search(self.data, searched - self.base)

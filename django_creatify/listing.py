@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import IO, Any, NoReturn
 
 from .conf import creatify_settings
-from .cursor import _LIKELY_END, MAX_ITEM_DEPTH, Cursor, _balanced
+from .cursor import MAX_ITEM_DEPTH, Cursor, first_balanced_end
 from .exceptions import PayloadError, excerpt
 
 _OPEN_BRACE, _COMMA, _CLOSE_BRACKET, _OPEN_BRACKET = b"{,]["
@@ -167,26 +167,19 @@ class JsonArrayBody:
         data, base = cursor.data, cursor.base
         at = cursor.at - base
         taken_end = None
-        candidates = _LIKELY_END.finditer
         blake2b = hashlib.blake2b
         size = len(data)
         while at < size and data[at] == _OPEN_BRACE:
-            # An item holding objects has a likely end after each of them. The first where
-            # as many braces close as open is, but for braces inside strings, its real
-            # end; only that can have a recognised digest (the bytes before an inner end
-            # are not a whole JSON value), so a wrong pick costs a walk, never a mistake.
-            found = None
-            for tried, match in enumerate(candidates(data, at)):
-                end = match.start() + 1
-                if end - at > limit or tried == MAX_END_GUESSES:
-                    break
-                if not _balanced(data, at, end):
-                    continue
-                digest = blake2b(data[at:end], digest_size=16).hexdigest()
-                if digest in recognised:
-                    found = match
-                break
+            # The first likely end where as many braces close as open is, but for braces
+            # inside strings, the item's real end; only that can have a recognised digest
+            # (the bytes before an inner end are not a whole JSON value), so a wrong pick
+            # costs a walk, never a mistake.
+            found = first_balanced_end(data, at, limit, MAX_END_GUESSES)
             if found is None:
+                break
+            end = found.start() + 1
+            digest = blake2b(data[at:end], digest_size=16).hexdigest()
+            if digest not in recognised:
                 break
             yield ListedItem(index, base + at, end - at, digest, RECOGNISED)
             index += 1

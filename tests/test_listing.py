@@ -300,13 +300,17 @@ class Tally:
             return stop
 
         patch.setattr(cursor, "_string_stop", counted_string_stop)
-        balanced = cursor._balanced
+        first_balanced_end = cursor.first_balanced_end
 
-        def counted_balanced(data, start, end):
+        def counted_first_balanced_end(data, start, limit, tries):
+            found = first_balanced_end(data, start, limit, tries)
+            # Braces counted once over the span up to the end it settles on (or gives up).
+            end = found.start() + 1 if found else min(len(data), start + limit)
             self.examined += 2 * (end - start)
-            return balanced(data, start, end)
+            return found
 
-        patch.setattr(cursor, "_balanced", counted_balanced)
+        for module in (cursor, listing):
+            patch.setattr(module, "first_balanced_end", counted_first_balanced_end)
         decoded = JsonArrayBody._decoded
 
         def counted_decoded(body, text, *args):
