@@ -86,7 +86,7 @@ def chosen_fields(family: Family | str) -> list[str]:
     chosen: list[str] = []
     for name in creatify_settings.ARCHIVE_OUTPUTS or ():
         real = family.output_field if name in (VIDEO, "output") else name
-        if family.has_field(real) and real not in chosen:
+        if real in family.fields and real not in chosen:
             chosen.append(real)
     return chosen
 

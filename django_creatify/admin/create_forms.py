@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..api.validators import http_url
 from ..families import AI_SHORTS, LIPSYNC, LIPSYNC_V2
-from ..families.vocabularies import (
+from ..vocabularies import (
     ASPECT_RATIOS,
     AVATAR_MODEL_VERSIONS,
     CAPTION_STYLES,

@@ -12,13 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..conf import creatify_settings
-from ..families.vocabularies import (
+from ..pricing import MODEL_VERSIONS, RESOLUTION_MODELS, RESOLUTIONS
+from ..vocabularies import (
     ASPECT_RATIOS,
     AVATAR_MODEL_VERSIONS,
     CAPTION_STYLES,
     SHORTS_STYLES,
 )
-from ..pricing import MODEL_VERSIONS, RESOLUTION_MODELS, RESOLUTIONS
 from ..webhook_urls import allowed_for_non_staff
 from .access import is_staff
 from .fields import (

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from rest_framework import serializers
 
 from ..families import AI_SHORTS, AURORA, LIPSYNC, LIPSYNC_V2, Family, get_family
+from ..object_fields import AURORA_OBJECT_FIELDS
 from .create import AIShortCreateSerializer, AuroraFlowCreateSerializer, LipsyncCreateSerializer
 from .scenes import LipsyncV2CreateSerializer
 
@@ -53,27 +54,7 @@ REGISTRATIONS: dict[str, Registration] = {
             choice_filters=("model_version",),
             output_url=False,
             # Creatify's order for the AuroraFlow object, as the API has always shown it.
-            field_order=(
-                "created_at",
-                "updated_at",
-                "name",
-                "audio",
-                "image",
-                "text_prompt",
-                "prompt_guidance_scale",
-                "model_version",
-                "video_output",
-                "credits_used",
-                "duration",
-                "progress",
-                "failed_reason",
-                "media_job",
-                "status",
-                "is_hidden",
-                "webhook_url",
-                "preview",
-                "editor_url",
-            ),
+            field_order=AURORA_OBJECT_FIELDS[1:],  # without "id", which comes first
         ),
         Registration(
             LIPSYNC,

@@ -5,8 +5,8 @@ there. Its list takes ``ids`` and ``ordering``. ``media_job`` is a plain string 
 """
 
 from ..parsers import boolean, integer, json_value, number, short_text, text, uuid_value
+from ..vocabularies import ASPECT_RATIOS, PERMISSION_TYPES, SHORTS_STYLES
 from .base import CREATE, PREVIEW, RENDER, Family, job_fields
-from .vocabularies import ASPECT_RATIOS, PERMISSION_TYPES, SHORTS_STYLES
 
 AI_SHORTS = Family(
     name="ai_shorts",
@@ -49,5 +49,4 @@ AI_SHORTS = Family(
         "voiceover_volume",
         "webhook_url",
     ),
-    json_fields=frozenset({"caption_setting"}),
 )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from ..parsers import date_time, integer, number, short_text, text, uuid_value
+from ..parsers import date_time, integer, json_value, number, short_text, text, uuid_value
 
 #: A mirrored field: how its remote value is read, and what is stored when it is absent.
 FieldSpec = tuple[Callable[[Any], Any], Any]
@@ -63,8 +63,6 @@ class Family:
     steps: tuple[str, ...] = (CREATE,)
     #: The create body's fields, as Creatify documents them.
     create_fields: tuple[str, ...] = ()
-    #: Fields whose value is a nested JSON document, stored as JSON.
-    json_fields: frozenset[str] = field(default_factory=frozenset)
     #: The documented values of its choice-like fields (field -> values).
     vocabularies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: Lease name of a full sync of this family.
@@ -95,5 +93,9 @@ class Family:
     def previews(self) -> bool:
         return PREVIEW in self.steps
 
-    def has_field(self, name: str) -> bool:
-        return name in self.fields
+    @cached_property
+    def json_fields(self) -> frozenset[str]:
+        """Fields whose value is a nested JSON document, stored as JSON."""
+        return frozenset(
+            name for name, (parse, _default) in self.fields.items() if parse is json_value
+        )

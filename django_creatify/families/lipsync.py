@@ -11,8 +11,8 @@ from ..parsers import (
     text,
     uuid_value,
 )
+from ..vocabularies import ASPECT_RATIOS, AVATAR_MODEL_VERSIONS, CAPTION_STYLES
 from .base import CREATE, PREVIEW, RENDER, Family, job_fields
-from .vocabularies import ASPECT_RATIOS, AVATAR_MODEL_VERSIONS, CAPTION_STYLES
 
 LIPSYNC = Family(
     name="lipsyncs",

@@ -10,8 +10,8 @@ from ..parsers import (
     short_text,
     text,
 )
+from ..vocabularies import ASPECT_RATIOS, AVATAR_MODEL_VERSIONS
 from .base import CREATE, PREVIEW, RENDER, Family, job_fields
-from .vocabularies import ASPECT_RATIOS, AVATAR_MODEL_VERSIONS
 
 LIPSYNC_V2 = Family(
     name="lipsyncs_v2",
@@ -38,5 +38,4 @@ LIPSYNC_V2 = Family(
         "model_version",
         "webhook_url",
     ),
-    json_fields=frozenset({"video_inputs"}),
 )

@@ -78,8 +78,11 @@ def sync_jobs(
                     for chunk in chunks
                 ]
 
-            listings, stored = _fetched_while_reading_digests(family, fetch, wanted)
-            result = apply_listings(family, listings, started=started, ids=wanted, stored=stored)
+            table = MirrorTable(family, router.db_for_write(family.model))
+            listings, stored = _fetched_while_reading_digests(table, fetch, wanted)
+            result = apply_listings(
+                family, listings, started=started, ids=wanted, stored=stored, table=table
+            )
     finally:
         if owns_client:
             client.close()
@@ -87,12 +90,11 @@ def sync_jobs(
     return result
 
 
-def _fetched_while_reading_digests(family: Family, fetch, wanted: list[str] | None):
+def _fetched_while_reading_digests(table: MirrorTable, fetch, wanted: list[str] | None):
     """The listings, fetched in a thread while this one reads the stored digests: the
     download waits on the network and the read on the database, so neither waits for the
     other. (The read comes first in time anyway: rows written meanwhile are new to this
     sync, and a batch that meets one is redone, as under any concurrent writer.)"""
-    table = MirrorTable(family, router.db_for_write(family.model))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="creatify-fetch") as pool:
         fetching = pool.submit(fetch)
         try:
@@ -124,15 +126,17 @@ def apply_listings(
     started: datetime,
     ids: list[str] | None = None,
     stored: dict[Any, str | None] | None = None,
+    table: MirrorTable | None = None,
 ) -> SyncResult:
     """Write the jobs of list responses into the mirror (see the module's docstring).
 
     ``ids``: what the responses were asked for; without, they are one complete listing,
     and mirrored rows it lacks are marked missing. ``started``: read before they were
-    fetched. ``stored``: the table's stored digests (of ``ids``), when already read.
+    fetched. ``stored``: the table's stored digests (of ``ids``), when already read, from
+    ``table``.
     """
     family = get_family(family)
-    table = MirrorTable(family, router.db_for_write(family.model))
+    table = table or MirrorTable(family, router.db_for_write(family.model))
     key = table.key
     if stored is None:
         stored = table.stored_digests(None if ids is None else [uuid.UUID(i) for i in ids])

@@ -14,6 +14,7 @@ import random
 from functools import partial
 from typing import Any
 
+from ...vocabularies import ASPECT_RATIOS, PERMISSION_TYPES, SHORTS_STYLES
 from .. import validation as v
 from ..jobs import LocalURL
 from ..seed import SCRIPTS, family_job, random_uuid
@@ -49,20 +50,6 @@ PUBLIC_FIELDS = (
     "brand",
     "accent",
 )
-ASPECT_RATIOS = ("9x16", "16x9", "1x1")
-STYLES = (
-    "4K realistic",
-    "3D",
-    "Cinematic",
-    "Cartoonish",
-    "Line art",
-    "Pixel art",
-    "Mysterious",
-    "Steam punk",
-    "Collage",
-    "Kawaii",
-)
-PERMISSION_TYPES = ("private", "workspace", "public")
 MUSIC_URL_MAX = 255
 VOLUME = v.number(0.0, 1.0, allow_null=True)
 
@@ -98,7 +85,7 @@ def validate(data: dict[str, Any], form: bool) -> tuple[dict[str, Any], dict[str
     )
     body.field("aspect_ratio", v.choice(ASPECT_RATIOS), required=True)
     body.field("script", v.text(allow_null=False, allow_blank=False), required=True)
-    body.field("style", v.choice(STYLES), required=True)
+    body.field("style", v.choice(SHORTS_STYLES), required=True)
     body.field("name", v.job_name)
     body.field("accent", v.uuid_value)
     body.field("caption_setting", v.json_value(form=form))
@@ -125,7 +112,7 @@ def sample(rng: random.Random, index: int, job_id: str) -> dict[str, Any]:
         "permission_type": rng.choices(PERMISSION_TYPES, weights=(70, 25, 5))[0],
         "script": rng.choice(SCRIPTS),
         "aspect_ratio": rng.choice(ASPECT_RATIOS),
-        "style": STYLES[index % len(STYLES)],
+        "style": SHORTS_STYLES[index % len(SHORTS_STYLES)],
         "created_from_api": rng.random() < 0.7,
         "caption_setting": {"style": "normal-white"} if rng.random() < 0.3 else None,
         "background_music_url": LocalURL(f"/media/audio.wav?job={job_id}") if music else None,

@@ -10,6 +10,7 @@ import random
 import uuid
 from typing import Any
 
+from ...object_fields import AURORA_OBJECT_FIELDS
 from ...pricing import AURORA_V1, AURORA_V1_FAST, MODEL_VERSIONS, RESOLUTIONS, credits_per_second
 from .. import validation as v
 from ..jobs import OMIT, LocalURL
@@ -30,28 +31,7 @@ from ..timeline import (
 )
 from .base import Family
 
-PUBLIC_FIELDS = (
-    "id",
-    "created_at",
-    "updated_at",
-    "name",
-    "audio",
-    "image",
-    "text_prompt",
-    "prompt_guidance_scale",
-    "model_version",
-    "video_output",
-    "credits_used",
-    "duration",
-    "progress",
-    "failed_reason",
-    "media_job",
-    "status",
-    "is_hidden",
-    "webhook_url",
-    "preview",
-    "editor_url",
-)
+PUBLIC_FIELDS = AURORA_OBJECT_FIELDS
 # Creatify's create page shows these; its object does not, so they are kept but not echoed.
 CREATE_ONLY_FIELDS = ("resolution", "ttl_days", "output_upload_url")
 AUDIO_EXTENSIONS = (".mp3", ".wav")

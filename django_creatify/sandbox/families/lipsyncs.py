@@ -15,7 +15,8 @@ import random
 from functools import partial
 from typing import Any
 
-from ...pricing import AURORA_V1, AURORA_V1_FAST, credits_per_second
+from ...pricing import credits_per_second
+from ...vocabularies import ASPECT_RATIOS, AVATAR_MODEL_VERSIONS, CAPTION_STYLES
 from .. import validation as v
 from ..jobs import OMIT, LocalURL
 from ..seed import SCRIPTS, family_job, random_uuid
@@ -57,29 +58,8 @@ PUBLIC_FIELDS = (
     "background_asset_image_url",
 )
 STANDARD = "standard"
-MODEL_VERSIONS = (STANDARD, AURORA_V1, AURORA_V1_FAST)
+MODEL_VERSIONS = AVATAR_MODEL_VERSIONS
 STANDARD_CREDITS_PER_30S = 5
-ASPECT_RATIOS = ("16x9", "1x1", "9x16")
-CAPTION_STYLES = (
-    "normal-black",
-    "normal-white",
-    "normal-red",
-    "normal-blue",
-    "neo",
-    "brick",
-    "frenzy",
-    "verana",
-    "mustard",
-    "glow",
-    "mint",
-    "coolers",
-    "bilo",
-    "toons",
-    "deep-blue",
-    "mystique",
-    "caution",
-    "duality",
-)
 CAPTION_POSITIONS = ("center",)
 CAPTION_OFFSET = v.number(-0.5, 0.5)
 TEXT_MAX = 3600

@@ -1,7 +1,8 @@
 """The values Creatify documents for the families' choice-like fields.
 
-Named once here for the create validation (API and admin) and the admin's filters; the
-mirror itself stores whatever Creatify sends, so a value added later is kept too.
+Named once here for the create validation (API and admin), the admin's filters and the
+sandbox, which imports it without Django. The mirror itself stores whatever Creatify
+sends, so a value added later is kept too.
 """
 
 ASPECT_RATIOS = ("9x16", "16x9", "1x1")
