@@ -203,16 +203,19 @@ class Cursor:
                         and string_at >= base
                         and data[string_at - base : index + 1] == _ID_KEY
                     ):
-                        found_id = self._id_value(string_at, position)
+                        # Read ahead for the value, still keeping the item's start.
+                        keep = min(string_at, _keep(start, position, -1, limit))
+                        found_id = self._id_value(position, keep)
                     string_at = -1
                     continue
             position = base + index
             if not self.more(_keep(start, position, string_at, limit)):
                 self._fail("the body ends inside an item", position)
 
-    def _id_value(self, key_at: int, after_key: int) -> str | None:
-        """The string that follows the ``"id"`` key ending at ``after_key``, if short."""
-        while self.base + len(self.data) < after_key + _ID_LOOKAHEAD and self.more(key_at):
+    def _id_value(self, after_key: int, keep: int) -> str | None:
+        """The string that follows the ``"id"`` key ending at ``after_key``, if short;
+        bytes from body offset ``keep`` on stay buffered."""
+        while self.base + len(self.data) < after_key + _ID_LOOKAHEAD and self.more(keep):
             pass
         match = _ID_VALUE.match(self.data, after_key - self.base)
         return match[1].decode("utf-8", "replace") if match else None

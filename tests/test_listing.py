@@ -369,3 +369,11 @@ def test_the_cost_of_an_item_grows_with_its_size_not_its_square(shape, limit):
     # Linear with a constant part (the search for a guessed end stops at the limit): at
     # most 4 times; the square would be 16.
     assert one >= MB and 2.5 < four / one < 4.5, f"work {one:,} for 1 MB, {four:,} for 4 MB"
+
+
+def test_an_id_key_read_ahead_keeps_the_items_start_in_small_reads(tiny_reads):
+    """Reading ahead for the value of an ``"id"`` key must not forget the bytes of the item
+    before it, which the walk still returns (a guess at an inner end sends it there)."""
+    array = [{"": {}, "id": None}, {"x": {"y": 1}, "id": "a" * 40, "z": [{}]}]
+    data = json.dumps(array).encode()
+    assert [item.value for item in scanned(data)] == array
