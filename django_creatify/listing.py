@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import IO, Any, NoReturn
 
 from .conf import creatify_settings
-from .cursor import MAX_ITEM_DEPTH, Cursor, first_balanced_end
+from .cursor import _LIKELY_END, MAX_ITEM_DEPTH, Cursor, first_balanced_end
 from .exceptions import PayloadError, excerpt
 
 _OPEN_BRACE, _COMMA, _CLOSE_BRACKET, _OPEN_BRACKET = b"{,]["
@@ -70,6 +70,9 @@ class Unreadable:
     reason: str
     #: The item's ``"id"``, when it could be found without decoding the item.
     id: str | None = None
+
+# The end of an item just before the next one's "id" key, where Creatify puts it first.
+_BEFORE_NEXT_ID = re.compile(rb'\}[ \t\n\r]*,[ \t\n\r]*\{[ \t\n\r]*"id"[ \t\n\r]*:')
 
 
 @dataclass(slots=True)
@@ -168,16 +171,36 @@ class JsonArrayBody:
         at = cursor.at - base
         taken_end = None
         blake2b = hashlib.blake2b
+        likely_end = _LIKELY_END.search
+        next_item = _BEFORE_NEXT_ID.search
+        find = data.find
         size = len(data)
         while at < size and data[at] == _OPEN_BRACE:
             # The first likely end where as many braces close as open is, but for braces
             # inside strings, the item's real end; only that can have a recognised digest
             # (the bytes before an inner end are not a whole JSON value), so a wrong pick
-            # costs a walk, never a mistake.
-            found = first_balanced_end(data, at, limit, MAX_END_GUESSES)
+            # costs a walk, never a mistake. An item without inner objects (the usual
+            # kind) ends at the first likely end: no counting.
+            found = likely_end(data, at)
             if found is None:
                 break
             end = found.start() + 1
+            if end - at > limit:
+                break
+            if find(b"{", at + 1, end) >= 0:
+                # Inner objects: the end before the next item's "id" key (where Creatify
+                # puts it) when the braces balance there, else the first balanced end.
+                found = next_item(data, end)
+                end = found.start() + 1 if found else size
+                if (
+                    found is None
+                    or end - at > limit
+                    or data.count(b"{", at, end) != data.count(b"}", at, end)
+                ):
+                    found = first_balanced_end(data, at, limit, MAX_END_GUESSES)
+                    if found is None:
+                        break
+                    end = found.start() + 1
             digest = blake2b(data[at:end], digest_size=16).hexdigest()
             if digest not in recognised:
                 break

@@ -42,7 +42,9 @@ def scanned(data: bytes, recognised=frozenset()) -> list:
     return list(body_of(data).scan(recognised))
 
 
-tricky_text = st.sampled_from(["}", "},{", "}, {", "}]", '"', "\\", "{", "é", "\u2028", "x"])
+tricky_text = st.sampled_from(
+    ["}", "},{", "}, {", "}]", '"', "\\", "{", "é", "\u2028", "x", '},{"id":', '"id"']
+)
 strings = st.lists(tricky_text | st.text(max_size=5), max_size=6).map("".join)
 values = st.recursive(
     st.none()
@@ -377,3 +379,27 @@ def test_an_id_key_read_ahead_keeps_the_items_start_in_small_reads(tiny_reads):
     array = [{"": {}, "id": None}, {"x": {"y": 1}, "id": "a" * 40, "z": [{}]}]
     data = json.dumps(array).encode()
     assert [item.value for item in scanned(data)] == array
+
+
+id_first_items = st.builds(
+    lambda id_text, rest: {"id": id_text, **rest},
+    strings,
+    st.dictionaries(strings, values, max_size=4),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(id_first_items, max_size=8), layouts, st.data())
+def test_items_holding_objects_are_recognised_where_the_next_id_begins(array, layout, data):
+    """Items that hold objects, each starting with its "id" as Creatify sends them (the
+    recognised run looks for the next item's "id" key), even with strings that mimic it."""
+    body = json.dumps(array, **layout).encode()
+    first = scanned(body)
+    known = data.draw(st.sets(st.sampled_from([item.digest for item in first]))) if first else set()
+    again = scanned(body, recognised=known)
+    assert [(item.offset, item.length, item.digest) for item in again] == [
+        (item.offset, item.length, item.digest) for item in first
+    ]
+    assert [item.value for item in again] == [
+        RECOGNISED if item.digest in known else item.value for item in first
+    ]
