@@ -71,6 +71,7 @@ class Unreadable:
     #: The item's ``"id"``, when it could be found without decoding the item.
     id: str | None = None
 
+
 # The end of an item just before the next one's "id" key, where Creatify puts it first.
 _BEFORE_NEXT_ID = re.compile(rb'\}[ \t\n\r]*,[ \t\n\r]*\{[ \t\n\r]*"id"[ \t\n\r]*:')
 
