@@ -80,8 +80,10 @@ class BodySpool:
                 )
             self.seconds_left()
             self._file.write(chunk)
-            # Keep the last bytes of the previous chunk: an escape may straddle two chunks.
-            if not self.needs_scrubbing and has_unstorable_escape(tail + chunk):
+            # The last bytes of the previous chunk too: an escape may straddle two chunks.
+            if not self.needs_scrubbing and (
+                has_unstorable_escape(chunk) or has_unstorable_escape(tail + chunk[:5])
+            ):
                 self.needs_scrubbing = True
             tail = chunk[-5:]
 
