@@ -1,12 +1,12 @@
 """A documented payload of each job family, as Creatify's list endpoints send them: a
-running job built by :mod:`tests.admin_payloads`, the one builder of test payloads."""
+running job built by :mod:`tests.job_payloads`, the one builder of test payloads."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .admin_payloads import payload as built
+from .job_payloads import payload as built
 
 # Recent, so that a finished job's outputs are still within Creatify's retention.
 _CREATED = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)

@@ -18,7 +18,7 @@ from django.utils.text import capfirst
 from django_creatify.families import FAMILIES, get_family
 from django_creatify.models import WebhookEvent
 from django_creatify.sync import apply_payloads
-from tests.admin_payloads import HOSTILE_TEXT, HOSTILE_URL, hostile, payload, payloads
+from tests.job_payloads import HOSTILE_TEXT, HOSTILE_URL, hostile, payload, payloads
 from tests.test_admin_xss import assert_nothing_injected, elements
 
 pytestmark = pytest.mark.django_db

@@ -19,8 +19,8 @@ from django_creatify.admin.create_forms import (
 )
 from django_creatify.families import FAMILIES, RENDER, get_family
 from django_creatify.sync import apply_payloads
-from tests.admin_payloads import payload, payloads
 from tests.admin_support import FAMILY_NAMES, admin_url, messages_of
+from tests.job_payloads import payload, payloads
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clear_admin_cache")]
 

@@ -14,7 +14,7 @@ import pytest
 
 from django_creatify.families import FAMILIES, get_family
 from django_creatify.sync import apply_payloads
-from tests.admin_payloads import hostile, payload, payloads
+from tests.job_payloads import hostile, payload, payloads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
