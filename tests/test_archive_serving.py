@@ -290,3 +290,25 @@ def test_the_spool_directory_is_left_empty_whether_the_download_works_or_not(
         assert (archive_dir / stored).read_bytes() == body_of(SIZE)
         assert (archive_dir / stored).stat().st_mode & 0o777 == 0o644  # moved, then opened up
     assert list(spool_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("declared", "served", "disposition"),
+    [
+        ("video/mp4", "video/mp4", "inline"),
+        ("image/png", "image/png", "inline"),
+        ("text/html", "application/octet-stream", "attachment"),
+        ("image/svg+xml", "application/octet-stream", "attachment"),
+        ("", "application/octet-stream", "attachment"),
+    ],
+)
+def test_only_media_types_are_served_inline_from_the_sites_origin(
+    declared, served, disposition, archive_dir, file_server, staff_api
+):
+    job_id = archived_job("aurora", file_server)
+    ArchivedOutput.objects.update(content_type=declared)  # what the file host declared
+    response = staff_api.get(f"{API}/aurora/{job_id}/archive/video_output/")
+    assert response["Content-Type"] == served
+    assert response["Content-Disposition"].startswith(disposition)
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response["X-Content-Type-Options"] == "nosniff"
