@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from .archive import archive_storage
 from .downloads import CHUNK_BYTES
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")  # longer numbers: no range
 # The type the file host declared is remote data: served inline from the site's origin,
 # text/html or image/svg+xml would run script there. Media types play inline; anything
 # else is a download of opaque bytes.

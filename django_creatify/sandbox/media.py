@@ -20,7 +20,7 @@ FILES = {
     "video.mp4": ("video.mp4", "video/mp4"),
     "preview.mp4": ("video.mp4", "video/mp4"),
 }
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
 
 
 @cache
