@@ -55,22 +55,23 @@ class NonStaffWebhookURLField(serializers.CharField):
         return value if allowed_for_non_staff(value) else None
 
 
-class ServedOutputURLField(serializers.Field):
-    """The finished video's URL: the site's archived copy once there is one, else the
-    link Creatify sent."""
+class WholeJobField(serializers.Field):
+    """A read-only value derived from the whole job."""
 
     def __init__(self, **kwargs):
         super().__init__(source="*", read_only=True, **kwargs)
+
+
+class ServedOutputURLField(WholeJobField):
+    """The finished video's URL: the site's archived copy once there is one, else the
+    link Creatify sent."""
 
     def to_representation(self, job):
         return outputs.served_url(job, job.family().output_field)
 
 
-class ArchivedOutputsField(serializers.Field):
+class ArchivedOutputsField(WholeJobField):
     """``{field: {url, size, sha256, content_type, archived_at}}`` of each archived output."""
-
-    def __init__(self, **kwargs):
-        super().__init__(source="*", read_only=True, **kwargs)
 
     def to_representation(self, job):
         return outputs.describe_copies(job)
