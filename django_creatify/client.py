@@ -174,22 +174,41 @@ class CreatifyClient:
         ``SYNC_MAX_BODY_BYTES`` raises PayloadError, and one still arriving
         ``SYNC_DEADLINE`` seconds after the first attempt was sent raises TransportError.
         """
-        params: dict[str, str] = {}
-        if ordering:
-            params["ordering"] = ordering
-        if ids is not None:
-            wanted = normalize_ids(ids)
-            if len(wanted) > MAX_IDS_PER_REQUEST:
-                raise ValueError(f"At most {MAX_IDS_PER_REQUEST} ids per request")
-            params["ids"] = ",".join(wanted)
-        spool = BodySpool(
+        with self.listing_spool(path) as spool:
+            self.fill_listing(spool, path, ids, ordering)
+            yield JsonArrayBody(spool.reader(), source=path)
+
+    def listing_spool(self, path: str) -> BodySpool:
+        """A spool for the list response of ``path``, bounded by the sync's settings; its
+        deadline runs from now. Use it as a context manager, then :meth:`fill_listing`."""
+        return BodySpool(
             max_bytes=int(creatify_settings.SYNC_MAX_BODY_BYTES),
             deadline=float(creatify_settings.SYNC_DEADLINE),
             source=f"GET {path}",
         )
-        with spool:
+
+    def fill_listing(
+        self,
+        spool: BodySpool,
+        path: str,
+        ids: Iterable[str | uuid.UUID] | None = None,
+        ordering: str | None = None,
+    ) -> None:
+        """Receive the list response into ``spool`` (with retries, each starting the body
+        again), so that another thread may read it as it arrives (:meth:`BodySpool.reader`).
+        Whatever happens, the spool is told when no more bytes will come."""
+        params: dict[str, str] = {}
+        if ordering:
+            params["ordering"] = ordering
+        try:
+            if ids is not None:
+                wanted = normalize_ids(ids)
+                if len(wanted) > MAX_IDS_PER_REQUEST:
+                    raise ValueError(f"At most {MAX_IDS_PER_REQUEST} ids per request")
+                params["ids"] = ",".join(wanted)
             self._send("GET", path, params=params, sink=spool)
-            yield JsonArrayBody(spool.rewound(), source=path, needs_scrubbing=spool.needs_scrubbing)
+        finally:
+            spool.finish(complete=False)  # a no-op once the body arrived whole
 
     def iter_jobs(self, path: str, ordering: str | None = None) -> Iterator[dict[str, Any]]:
         """Every job, one at a time, in bounded memory, for listings too big to hold whole.

@@ -35,12 +35,12 @@ import io
 import json
 import re
 import sys
-from collections.abc import Container, Generator, Iterator
+from collections.abc import Callable, Container, Generator, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, NoReturn
 
 from .conf import creatify_settings
-from .cursor import _LIKELY_END, MAX_ITEM_DEPTH, Cursor, first_balanced_end
+from .cursor import _GUESS_SPAN, _LIKELY_END, MAX_ITEM_DEPTH, Cursor, first_balanced_end
 from .exceptions import PayloadError, excerpt
 
 _OPEN_BRACE, _COMMA, _CLOSE_BRACKET, _OPEN_BRACKET = b"{,]["
@@ -72,8 +72,11 @@ class Unreadable:
     id: str | None = None
 
 
-# The end of an item just before the next one's "id" key, where Creatify puts it first.
-_BEFORE_NEXT_ID = re.compile(rb'\}[ \t\n\r]*,[ \t\n\r]*\{[ \t\n\r]*"id"[ \t\n\r]*:')
+# The end of an item just before the next one's "id" key, where Creatify puts it first;
+# looked for this far from an item's start. A larger item is cut another way, and one
+# larger still, or not wholly buffered by then, is left to the item-by-item path.
+_BEFORE_NEXT_ID = re.compile(rb'\}[ \t\n\r]*,[ \t\n\r]*(\{)[ \t\n\r]*"id"[ \t\n\r]*:')
+_ID_CUT_WINDOW = 16 * 1024
 
 
 @dataclass(slots=True)
@@ -102,15 +105,14 @@ class JsonArrayBody:
         file: IO[bytes],
         *,
         source: str,
-        needs_scrubbing: bool = False,
         max_item_bytes: int | None = None,
     ) -> None:
         self._file = file
         self._source = source
-        #: The body has escapes decoding to text a database cannot store (see storable below).
-        self.needs_scrubbing = needs_scrubbing
         self._max_item_bytes = max_item_bytes
         self._saw_constant = False
+        # Whether items are cut before the next item's "id" (see _recognised_run).
+        self._ids_lead = True
         self._decoder = json.JSONDecoder(parse_constant=self._constant)
 
     def _constant(self, _name: str) -> None:
@@ -123,10 +125,17 @@ class JsonArrayBody:
             self._max_item_bytes = int(creatify_settings.SYNC_MAX_ITEM_BYTES)
         return self._max_item_bytes
 
-    def scan(self, recognised: Container[str] = frozenset()) -> Iterator[ListedItem]:
+    def scan(
+        self,
+        recognised: Container[str] = frozenset(),
+        *,
+        on_recognised: Callable[[list[str]], object] | None = None,
+    ) -> Iterator[ListedItem]:
         """Every item in order; raises PayloadError at the first thing that is not JSON.
 
-        Items whose digest is in ``recognised`` are not decoded. Callers that write must
+        Items whose digest is in ``recognised`` are not decoded. With ``on_recognised``,
+        most of them are not yielded either: their digests are passed to it, a list of
+        consecutive ones at a time, which costs far less per item. Callers that write must
         run the scan to its end before writing anything: the error may come last.
         """
         cursor = Cursor(self._file, self._fail)
@@ -144,7 +153,9 @@ class JsonArrayBody:
         while True:
             run_start = index
             if recognised:
-                index = yield from self._recognised_run(cursor, index, recognised, limit)
+                index = yield from self._recognised_run(
+                    cursor, index, recognised, limit, on_recognised
+                )
             if index == run_start:
                 yield self._item(cursor, index, recognised, limit)
                 index += 1
@@ -160,60 +171,85 @@ class JsonArrayBody:
                 self._fail(f"expected ',' or ']' after item {index - 1}", cursor.at)
 
     def _recognised_run(
-        self, cursor: Cursor, index: int, recognised: Container[str], limit: int
+        self,
+        cursor: Cursor,
+        index: int,
+        recognised: Container[str],
+        limit: int,
+        collect: Callable[[list[str]], object] | None,
     ) -> Generator[ListedItem, None, int]:
-        """The recognised items from here on, in one tight loop over the buffered bytes:
-        on a resync nearly every item is unchanged, and per-item method calls would cost
-        more than hashing it. Stops before the first item it cannot take this way (not
-        recognised, not compact, or not wholly buffered) and leaves the cursor at the end
-        of the last one taken, so that :meth:`_item` goes on from there. Returns the next
-        index. The same guess as :meth:`_item`'s, taken only on a digest match."""
-        data, base = cursor.data, cursor.base
-        at = cursor.at - base
+        """The recognised items from here on, in one tight loop over the buffer (reading
+        on as it goes): on a resync nearly every item is unchanged, and per-item method
+        calls would cost more than hashing it. Stops before the first item it cannot take
+        this way (not recognised, not compact, or larger than ``limit``) and leaves the
+        cursor at the end of the last one taken, so that :meth:`_item` goes on from
+        there. Returns the next index. With ``collect``, the digests of each run go to it
+        in one list instead of being yielded one by one.
+
+        An item's end is taken as the ``}`` before the next item's ``"id"`` key (where
+        Creatify puts it), else as the first likely end where the braces balance (the
+        first likely end, for an item that holds no object). Only an item's real end can
+        give a recognised digest (the bytes before an inner end are not a whole JSON
+        value, nor are two items), so a wrong pick costs another try, never a mistake.
+        """
+        data = cursor.data
         taken_end = None
+        run: list[str] = []
         blake2b = hashlib.blake2b
         likely_end = _LIKELY_END.search
         next_item = _BEFORE_NEXT_ID.search
         find = data.find
-        size = len(data)
-        while at < size and data[at] == _OPEN_BRACE:
-            # The first likely end where as many braces close as open is, but for braces
-            # inside strings, the item's real end; only that can have a recognised digest
-            # (the bytes before an inner end are not a whole JSON value), so a wrong pick
-            # costs a walk, never a mistake. An item without inner objects (the usual
-            # kind) ends at the first likely end: no counting.
-            found = likely_end(data, at)
-            if found is None:
+        at = cursor.at - cursor.base
+        while True:
+            base, size = cursor.base, len(data)
+            if at < size and data[at] != _OPEN_BRACE:
                 break
-            end = found.start() + 1
-            if end - at > limit:
-                break
-            if find(b"{", at + 1, end) >= 0:
-                # Inner objects: the end before the next item's "id" key (where Creatify
-                # puts it) when the braces balance there, else the first balanced end.
-                found = next_item(data, end)
-                end = found.start() + 1 if found else size
-                if (
-                    found is None
-                    or end - at > limit
-                    or data.count(b"{", at, end) != data.count(b"}", at, end)
-                ):
-                    found = first_balanced_end(data, at, limit, MAX_END_GUESSES)
-                    if found is None:
-                        break
+            found = digest = None
+            if self._ids_lead:
+                found = next_item(data, at, at + _ID_CUT_WINDOW)
+                if found is not None and found.start() + 1 - at <= limit:
                     end = found.start() + 1
-            digest = blake2b(data[at:end], digest_size=16).hexdigest()
+                    following = found.start(1)
+                    digest = blake2b(data[at:end], digest_size=16).hexdigest()
             if digest not in recognised:
-                break
-            yield ListedItem(index, base + at, end - at, digest, RECOGNISED)
+                # Whether the items, as far as seen, do not lead with "id".
+                no_lead = found is not None or size - at >= _ID_CUT_WINDOW
+                found = likely_end(data, at)
+                if found is not None and find(b"{", at + 1, found.start()) >= 0:
+                    found = first_balanced_end(data, at, limit, MAX_END_GUESSES)
+                if found is None:
+                    if cursor.eof or size - at > min(limit + _GUESS_SPAN, _ID_CUT_WINDOW):
+                        break  # a large or odd item: read by _item
+                    # The item runs past what is buffered: read on, keeping it (and
+                    # the separator before it, where the cursor is left if it is not
+                    # taken).
+                    position = base + at
+                    cursor.more(position if taken_end is None else taken_end)
+                    at = position - cursor.base
+                    continue
+                end = found.start() + 1
+                if end - at > limit:
+                    break
+                digest = blake2b(data[at:end], digest_size=16).hexdigest()
+                if digest not in recognised:
+                    break
+                following = found.end() if data[found.end() - 1] == _COMMA else -1
+                if no_lead:
+                    # Not the usual shape: the rest of this body is read the other way.
+                    self._ids_lead = False
+            if collect is None:
+                yield ListedItem(index, base + at, end - at, digest, RECOGNISED)
+            else:
+                run.append(digest)
             index += 1
-            taken_end = end
-            separator = found.end() - 1
-            if data[separator] != _COMMA:
+            taken_end = base + end
+            if following < 0:  # the last item
                 break
-            at = separator + 1
+            at = following
         if taken_end is not None:
-            cursor.at = base + taken_end
+            cursor.at = taken_end
+        if run:
+            collect(run)
         return index
 
     def read(self, offset: int, length: int, index: int = -1) -> ListedItem:
@@ -293,7 +329,7 @@ class JsonArrayBody:
         value, end = self._decoder.raw_decode(text)
         if end != len(text):
             raise json.JSONDecodeError("more than one JSON value", text, end)
-        if self.needs_scrubbing:
+        if has_unstorable_escape(text):
             return ListedItem(index, offset, length, digest, storable(value))
         return ListedItem(
             index, offset, length, digest, value, None if self._saw_constant else text
@@ -338,13 +374,15 @@ def _refusal(exc: ValueError) -> str:
 
 
 # JSON escapes that decode to text PostgreSQL refuses: NUL, and UTF-16 surrogates (a lone
-# one cannot be encoded; a valid pair is scrubbed harmlessly). A byte scan keeps the
-# common case free.
-_UNSTORABLE_ESCAPE = re.compile(rb"\\u(0000|[dD][89a-fA-F])")
+# one cannot be encoded; a valid pair is scrubbed harmlessly). Looked for in an item's
+# text before it is stored as sent; one search over text just decoded is cheap.
+_UNSTORABLE_ESCAPE = re.compile(r"\\u(0000|[dD][89a-fA-F])")
+_UNSTORABLE_ESCAPE_BYTES = re.compile(_UNSTORABLE_ESCAPE.pattern.encode())
 
 
-def has_unstorable_escape(content: bytes) -> bool:
-    return _UNSTORABLE_ESCAPE.search(content) is not None
+def has_unstorable_escape(content: bytes | str) -> bool:
+    pattern = _UNSTORABLE_ESCAPE if isinstance(content, str) else _UNSTORABLE_ESCAPE_BYTES
+    return pattern.search(content) is not None
 
 
 def storable(value: Any) -> Any:

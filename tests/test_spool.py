@@ -2,20 +2,24 @@
 reading a body whose socket cannot be reached."""
 
 import io
+import threading
 
 import pytest
 import requests
 from urllib3 import HTTPResponse
 
+from django_creatify import spool as spool_module
 from django_creatify.exceptions import PayloadError
-from django_creatify.spool import BodySpool, arriving, first_bytes
+from django_creatify.spool import BodyAbandoned, BodyRestarted, BodySpool, arriving, first_bytes
 
 
 def test_a_body_past_the_size_limit_is_refused_and_nothing_of_it_kept():
     with BodySpool(max_bytes=6) as spool:
         with pytest.raises(PayloadError) as caught:
             spool.fill([b"[1,2", b",3,4]"])
-        assert spool.rewound().read() == b""
+        spool.finish(complete=False)
+        with pytest.raises(BodyAbandoned):  # not a byte of it to read
+            spool.reader().read(1)
     assert str(caught.value) == (
         "Creatify's answer to the request is larger than 6 bytes, the limit set by "
         "CREATIFY['SYNC_MAX_BODY_BYTES']; stopped reading it"
@@ -26,14 +30,6 @@ def test_the_limit_message_names_the_request_it_was_given():
     spool = BodySpool(max_bytes=1, source="GET /api/aurora/")
     with spool, pytest.raises(PayloadError, match=r"^Creatify's answer to GET /api/aurora/ is"):
         spool.fill([b"[]"])
-
-
-def test_a_body_without_unstorable_escapes_needs_no_scrubbing():
-    with BodySpool() as spool:
-        assert spool.needs_scrubbing is False
-        spool.fill([b'[{"name": "caf\\u00e9"}]'])
-        assert spool.needs_scrubbing is False
-        assert spool.rewound().read() == b'[{"name": "caf\\u00e9"}]'
 
 
 def test_a_body_read_where_no_socket_can_be_reached_arrives_whole():
@@ -53,9 +49,65 @@ def test_an_error_body_is_read_no_further_than_the_part_shown():
     assert first_bytes(iter([b"abc", b"def"]), 4) == b"abcd"
 
 
-def test_an_escape_of_nul_split_across_two_reads_is_seen():
+# -- read while it arrives --------------------------------------------------------------
+
+
+def test_a_reader_gets_each_chunk_as_it_arrives_and_the_end_once_whole():
+    read_first = threading.Event()
     with BodySpool() as spool:
-        spool.fill([b'[{"name": "a\\u00', b'00b"}]'])
-        assert spool.needs_scrubbing is True
-        spool.fill([b"[]"])
-        assert spool.needs_scrubbing is False
+        reader = spool.reader()
+
+        def chunks():
+            yield b"[1,"
+            # The next chunk comes only once the reader has had the first.
+            assert read_first.wait(10)
+            yield b"2]"
+
+        filling = threading.Thread(target=spool.fill, args=(chunks(),))
+        filling.start()
+        assert reader.read(100) == b"[1,"
+        read_first.set()
+        assert reader.read(100) == b"2]"
+        assert reader.read(100) == b""
+        filling.join()
+        assert spool.complete is True
+
+
+def test_a_body_begun_again_is_read_again_from_its_start():
+    with BodySpool() as spool:
+        reader = spool.reader()
+        with pytest.raises(ConnectionError):
+            spool.fill(_then_failing(b"[1,"))
+        with pytest.raises(BodyRestarted):
+            reader.read(100)
+        assert reader.stale
+        spool.fill([b"[1,2]"])
+        reader.restart()
+        assert (reader.stale, reader.read(100)) == (False, b"[1,2]")
+
+
+def test_a_reader_waiting_for_a_body_that_will_not_come_is_told():
+    with BodySpool() as spool:
+        reader = spool.reader()
+        waiting = threading.Thread(target=spool.finish, kwargs={"complete": False})
+        waiting.start()
+        with pytest.raises(BodyAbandoned):
+            reader.read(1)
+        waiting.join()
+
+
+def test_a_body_moved_to_disk_while_read_is_read_whole(monkeypatch):
+    monkeypatch.setattr(spool_module, "SPOOL_MEMORY_BYTES", 10)
+    pieces = [b"[", b'"abcdef",', b'"ghijkl",', b'"mnopqr"', b"]"]
+    with BodySpool() as spool:
+        reader = spool.reader()
+        spool.fill(pieces[:2])  # still in memory
+        assert reader.read(4) == b'["ab'
+        spool.fill(pieces)  # the same body again, now past the memory bound
+        reader.restart()
+        assert reader.read(-1) == b"".join(pieces)
+
+
+def _then_failing(first: bytes):
+    yield first
+    raise ConnectionError("reset")

@@ -174,7 +174,9 @@ class MirrorTable:
         pk, digest, missing = (
             quote(meta.get_field(name).column) for name in ("id", "raw_digest", "missing_since")
         )
-        sql = f"SELECT {pk}, {digest}, {missing} IS NULL FROM {self._table}"
+        # Rows come out as (key, digest) pairs, so that the dict takes them without a
+        # Python step per row.
+        sql = f"SELECT {pk}, CASE WHEN {missing} IS NULL THEN {digest} END FROM {self._table}"
         keys = None if job_ids is None else [self.key(job_id) for job_id in job_ids]
         stored: dict[Any, str | None] = {}
         with self.connection.cursor() as cursor:
@@ -185,7 +187,7 @@ class MirrorTable:
                     marks = ", ".join(["%s"] * len(chunk))
                     cursor.execute(f"{sql} WHERE {pk} IN ({marks})", chunk)
                 while rows := cursor.fetchmany(READ_CHUNK):
-                    stored.update((key, value if present else None) for key, value, present in rows)
+                    stored.update(rows)
         return stored
 
 

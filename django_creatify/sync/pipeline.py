@@ -1,8 +1,8 @@
 """Reading listings into the mirror: the one pipeline every family's sync goes through.
 
-A listing is read in two passes. The first checks the whole body and sorts its items:
-an item whose bytes have the digest stored with its row is unchanged and is not even
-decoded; the others are noted by position. Only then, once nothing can turn out to be
+A listing is read in two passes. The first checks the whole body, as it arrives, and
+sorts its items: an item whose bytes have the digest stored with its row is unchanged and
+is not even decoded; the others are noted by position. Only then, once nothing can turn out to be
 malformed, does the second pass decode the noted items and write them, a batch per
 transaction (:mod:`.writes`). A failed request or a bad body changes no row.
 
@@ -29,9 +29,11 @@ from django.utils import timezone
 
 from ..client import MAX_IDS_PER_REQUEST, CreatifyClient, chunked, normalize_ids
 from ..conf import creatify_settings
+from ..exceptions import PayloadError
 from ..families import Family, get_family
 from ..listing import RECOGNISED, JsonArrayBody, ListedItem, Unreadable
 from ..payloads import FieldRejected, ParsedJob, SkippedItem, parse_job, parse_jobs
+from ..spool import BodyAbandoned, BodyRestarted, BodySpool
 from .bulk import MirrorTable
 from .missing import mark_missing
 from .result import SyncResult
@@ -66,23 +68,18 @@ def sync_jobs(
     client = client or CreatifyClient()
     requests_before = client.request_count
     try:
-        with ExitStack() as bodies:
-            chunks = [None] if wanted is None else list(chunked(wanted, MAX_IDS_PER_REQUEST))
-
-            def fetch() -> list[JsonArrayBody]:
-                # Every response is in before the first write.
-                return [
-                    bodies.enter_context(
-                        client.open_listing(family.path, ids=chunk, ordering=ordering)
-                    )
-                    for chunk in chunks
-                ]
-
-            table = MirrorTable(family, router.db_for_write(family.model))
-            listings, stored = _fetched_while_reading_digests(table, fetch, wanted)
-            result = apply_listings(
-                family, listings, started=started, ids=wanted, stored=stored, table=table
+        table = MirrorTable(family, router.db_for_write(family.model))
+        chunks = [None] if wanted is None else list(chunked(wanted, MAX_IDS_PER_REQUEST))
+        with ExitStack() as spools:
+            arriving = [spools.enter_context(client.listing_spool(family.path)) for _ in chunks]
+            scanned = _scanned_as_they_arrive(
+                family,
+                table,
+                wanted,
+                arriving,
+                lambda: _fetch(client, family, arriving, chunks, ordering),
             )
+            result = _write_scanned(family, scanned, started=started, ids=wanted, table=table)
     finally:
         if owns_client:
             client.close()
@@ -90,21 +87,59 @@ def sync_jobs(
     return result
 
 
-def _fetched_while_reading_digests(table: MirrorTable, fetch, wanted: list[str] | None):
-    """The listings, fetched in a thread while this one reads the stored digests: the
-    download waits on the network and the read on the database, so neither waits for the
-    other. (The read comes first in time anyway: rows written meanwhile are new to this
-    sync, and a batch that meets one is redone, as under any concurrent writer.)"""
+def _fetch(client, family: Family, spools: list[BodySpool], chunks: list, ordering) -> None:
+    try:
+        for spool, chunk in zip(spools, chunks, strict=True):
+            client.fill_listing(spool, family.path, ids=chunk, ordering=ordering)
+    finally:
+        for spool in spools:  # what was not fetched never will be
+            spool.finish(complete=False)
+
+
+def _scanned_as_they_arrive(family: Family, table: MirrorTable, wanted, spools, fetch) -> _Scanned:
+    """The first pass over the listings, each read as it arrives: one thread fetches them
+    while this one reads the stored digests and then the bodies, so that the database,
+    the network and the parsing wait for one another as little as they can. (The digests
+    are read first in time anyway: rows written meanwhile are new to this sync, and a batch
+    that meets one is redone, as under any concurrent writer.)
+
+    A body that begins again (a retried request) is read again from its start; a body
+    that is not JSON fails the sync only once its fetch has ended without beginning again,
+    and a fetch that failed fails it with the fetch's own error.
+    """
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="creatify-fetch") as pool:
         fetching = pool.submit(fetch)
         try:
             stored = table.stored_digests(
                 None if wanted is None else [uuid.UUID(i) for i in wanted]
             )
-        except BaseException:
-            wait([fetching])
+            scanned = _Scanned(stored)
+            for spool in spools:
+                _scan_arriving(scanned, spool, family.path)
+            return scanned
+        except BodyAbandoned:
+            fetching.result()  # raises why
             raise
-        return fetching.result(), stored
+        finally:
+            wait([fetching])
+
+
+def _scan_arriving(scanned: _Scanned, spool: BodySpool, source: str) -> None:
+    reader = spool.reader()
+    listing = JsonArrayBody(reader, source=source)
+    while True:
+        try:
+            scanned.add(listing)
+            return
+        except BodyRestarted:
+            pass
+        except PayloadError:
+            spool.wait_finished()
+            if spool.complete is False:
+                raise BodyAbandoned from None
+            if not reader.stale:
+                raise
+        reader.restart()
 
 
 def active_job_ids(family: Family | str) -> list[str]:
@@ -128,7 +163,7 @@ def apply_listings(
     stored: dict[Any, str | None] | None = None,
     table: MirrorTable | None = None,
 ) -> SyncResult:
-    """Write the jobs of list responses into the mirror (see the module's docstring).
+    """Write the jobs of whole list responses into the mirror (see the module's docstring).
 
     ``ids``: what the responses were asked for; without, they are one complete listing,
     and mirrored rows it lacks are marked missing. ``started``: read before they were
@@ -137,22 +172,41 @@ def apply_listings(
     """
     family = get_family(family)
     table = table or MirrorTable(family, router.db_for_write(family.model))
-    key = table.key
     if stored is None:
         stored = table.stored_digests(None if ids is None else [uuid.UUID(i) for i in ids])
-    by_digest = {digest: pk for pk, digest in stored.items() if digest}
-    result = SyncResult()
-    seen: set[Any] = set()
-    # Items to write: kept decoded while they fit KEEP_DECODED_BYTES, else decoded again.
-    kept: list[ListedItem] = []
-    kept_bytes = 0
-    noted: list[tuple[JsonArrayBody, array]] = []
+    scanned = _Scanned(stored)
     for listing in listings:
+        scanned.add(listing)
+    return _write_scanned(family, scanned, started=started, ids=ids, table=table)
+
+
+class _Scanned:
+    """What the first pass over listings found: the rows they list unchanged, and the
+    items to write (kept decoded while they fit KEEP_DECODED_BYTES, else noted by
+    position to be decoded again)."""
+
+    def __init__(self, stored: dict[Any, str | None]) -> None:
+        self.stored = stored
+        self.by_digest = {digest: pk for pk, digest in stored.items() if digest}
+        #: The digests of the items recognised: each names its row (digests hash faster
+        #: than the keys, UUIDs on PostgreSQL).
+        self.recognised: set[str] = set()
+        self.unchanged = 0
+        self.kept: list[ListedItem] = []
+        self.kept_bytes = 0
+        self.noted: list[tuple[JsonArrayBody, array]] = []
+
+    def add(self, listing: JsonArrayBody) -> None:
+        """Scan one listing; what it found counts only once its scan has ended."""
+        by_digest = self.by_digest
+        recognised: set[str] = set()
+        kept: list[ListedItem] = []
+        kept_bytes = self.kept_bytes
         positions = array("q")  # index, offset, length of each item to decode again
-        for item in listing.scan(by_digest):
+
+        for item in listing.scan(by_digest, on_recognised=recognised.update):
             if item.value is RECOGNISED:
-                seen.add(by_digest[item.digest])
-                result.unchanged += 1
+                recognised.add(item.digest)
                 continue
             # An unreadable item is kept as its reason, whatever its length.
             size = 0 if isinstance(item.value, Unreadable) else item.length
@@ -161,12 +215,30 @@ def apply_listings(
                 kept_bytes += size
             else:
                 positions.extend((item.index, item.offset, item.length))
-        noted.append((listing, positions))
+        if self.recognised:
+            self.recognised |= recognised
+        else:
+            self.recognised = recognised
+        self.kept += kept
+        self.kept_bytes = kept_bytes
+        self.noted.append((listing, positions))
 
+
+def _write_scanned(
+    family: Family, scanned: _Scanned, *, started: datetime, ids: list[str] | None, table
+) -> SyncResult:
+    """The second pass: decode and write the items the first one left, a batch per
+    transaction, then mark what a complete listing lacked."""
+    key = table.key
+    stored = scanned.stored
+    seen: set[Any] = set()  # the keys of the rows of the items decoded
+    result = SyncResult()
+    result.unchanged = len(scanned.recognised)
     batch_size = creatify_settings.SYNC_BATCH_SIZE
+    kept = scanned.kept
     batches = [kept[start : start + batch_size] for start in range(0, len(kept), batch_size)]
-    del kept
-    for listing, positions in noted:
+    scanned.kept = []
+    for listing, positions in scanned.noted:
         for start in range(0, len(positions), 3 * batch_size):
             batches.append(_read_again(listing, positions[start : start + 3 * batch_size]))
     for batch in batches:
@@ -178,8 +250,9 @@ def apply_listings(
         if jobs:
             write_batch(jobs, started, result, table, stored=stored)
     if ids is None:
-        _mark_unlisted(table, stored, seen, result, started)
+        _mark_unlisted(table, stored, seen, result, started, scanned.recognised)
     else:
+        seen.update(map(scanned.by_digest.__getitem__, scanned.recognised))
         result.not_found = [job_id for job_id in ids if key(uuid.UUID(job_id)) not in seen]
     return result
 
@@ -214,12 +287,23 @@ def apply_payloads(
 
 
 def _mark_unlisted(
-    table: MirrorTable, stored: dict[Any, str | None], seen: set[Any], result, started
+    table: MirrorTable,
+    stored: dict[Any, str | None],
+    seen: set[Any],
+    result,
+    started,
+    recognised: set[str] = frozenset(),
 ) -> None:
-    """One rule for every complete listing: rows present before it and absent from it."""
-    present = [pk for pk, digest in stored.items() if digest is not None]
-    unlisted = [pk for pk in present if pk not in seen]
-    mark_missing(table.model, result, unlisted, len(present), started)
+    """One rule for every complete listing: rows present before it and absent from it
+    (listed: recognised by their digest, or seen by their key)."""
+    present = 0
+    unlisted = []
+    for pk, digest in stored.items():
+        if digest is not None:
+            present += 1
+            if digest not in recognised and pk not in seen:
+                unlisted.append(pk)
+    mark_missing(table.model, result, unlisted, present, started)
 
 
 def _read_again(listing: JsonArrayBody, positions: array) -> Iterator[ListedItem]:
