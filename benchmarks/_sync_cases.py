@@ -222,7 +222,7 @@ def run_floor(family, spec: dict[str, Any]) -> dict[str, Any]:
             uuids.append(position)
         elif isinstance(field, models.JSONField):
             documents.append(position)
-    fetches_editor_url = family.has_field("editor_url")
+    fetches_editor_url = "editor_url" in family.mirrored_fields
     headers = _client_headers()
 
     with Stopwatch() as clock:
