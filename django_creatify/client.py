@@ -179,8 +179,8 @@ class CreatifyClient:
             yield JsonArrayBody(spool.reader(), source=path)
 
     def listing_spool(self, path: str) -> BodySpool:
-        """A spool for the list response of ``path``, bounded by the sync's settings; its
-        deadline runs from now. Use it as a context manager, then :meth:`fill_listing`."""
+        """A spool for the list response of ``path``, bounded by the sync's settings. Use
+        it as a context manager, then :meth:`fill_listing` (which starts its deadline)."""
         return BodySpool(
             max_bytes=int(creatify_settings.SYNC_MAX_BODY_BYTES),
             deadline=float(creatify_settings.SYNC_DEADLINE),
@@ -206,6 +206,7 @@ class CreatifyClient:
                 if len(wanted) > MAX_IDS_PER_REQUEST:
                     raise ValueError(f"At most {MAX_IDS_PER_REQUEST} ids per request")
                 params["ids"] = ",".join(wanted)
+            spool.start_clock()
             self._send("GET", path, params=params, sink=spool)
         finally:
             spool.finish(complete=False)  # a no-op once the body arrived whole

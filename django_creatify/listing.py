@@ -277,8 +277,14 @@ class JsonArrayBody:
     ) -> ListedItem:
         start = cursor.at
         if cursor.current() == _OPEN_BRACE:
-            end = cursor.guess_object_end(limit)
-            if end is not None:
+            tried = None
+            cut = self._cut_before_next_id(cursor, limit)
+            for end in (cut, -1):
+                if end == -1:
+                    end = cursor.guess_object_end(limit)
+                if end is None or end == tried:
+                    continue
+                tried = end
                 data = cursor.up_to(end)
                 digest = item_digest(data)
                 if digest in recognised:
@@ -293,6 +299,8 @@ class JsonArrayBody:
                         pass  # a wrong guess, not JSON, or a refused number: the walk tells
                     else:
                         cursor.at = end
+                        if cut is not None and tried != cut:
+                            self._ids_lead = False  # the cut was wrong: not the usual shape
                         return item
                 data = text = None
         end, depth, item_id = cursor.walk(limit)
@@ -321,6 +329,22 @@ class JsonArrayBody:
             # in what is otherwise JSON: this item's doing, not the body's.
             value = Unreadable(_refusal(exc), self._id_despite_refusal(text, start))
             return ListedItem(index, start, length, digest, value)
+
+    def _cut_before_next_id(self, cursor: Cursor, limit: int) -> int | None:
+        """The end of the object here if it is the ``}`` before the next item's ``"id"``
+        key (reading on for it, within a window): a guess that costs one search however
+        many objects the item holds (a wrong one does not decode)."""
+        span = min(limit + 1, _ID_CUT_WINDOW)
+        while self._ids_lead:
+            at = cursor.at - cursor.base
+            found = _BEFORE_NEXT_ID.search(cursor.data, at, at + span)
+            if found is not None:
+                return cursor.base + found.start() + 1
+            if len(cursor.data) - at >= span:
+                self._ids_lead = False  # not the usual shape: the rest is read the other way
+            elif not cursor.more(cursor.at):
+                return None  # the last item
+        return None
 
     def _decoded(self, text: str, length: int, index: int, offset: int, digest: str) -> ListedItem:
         """Raises ValueError unless ``text`` is one JSON value that decodes."""

@@ -66,6 +66,12 @@ class BodySpool:
         with self._changed:
             self._drop()
 
+    def start_clock(self) -> None:
+        """Let the deadline run from now: when the request is sent, not when the spool
+        was made (a sync makes its spools before it sends their requests, one by one)."""
+        if self.deadline is not None:
+            self._ends_at = time.monotonic() + self.deadline
+
     def seconds_left(self) -> float | None:
         """What is left of the deadline (None: no deadline); raises once it has passed."""
         if self._ends_at is None:

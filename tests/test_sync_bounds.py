@@ -213,6 +213,16 @@ def test_a_body_still_arriving_at_the_deadline_fails_and_changes_no_row(
     assert open_spools() == []
 
 
+def test_the_deadline_bounds_each_request_not_a_refresh_of_many(creatify_sandbox):
+    """A refresh of 250 ids sends three requests; each answers within the deadline,
+    all three together do not, and the refresh succeeds."""
+    ids = [payload["id"] for payload in creatify_sandbox.add_jobs(250, seed=4)]
+    creatify_sandbox.inject(*[Fault.latency(0.4)] * 3)
+    with creatify(SYNC_DEADLINE=0.8, TIMEOUT=(5, 10)):
+        result = sync_aurora_flows(ids=ids)
+    assert (result.created, result.requests) == (250, 3)
+
+
 def test_iterating_a_listing_leaves_an_unreadable_item_out(creatify_sandbox, caplog):
     bad = with_field(job(2), BAD_VALUES["deep"][0])
     body = listing(json.dumps(job(1)).encode(), bad, json.dumps(job(3)).encode())
