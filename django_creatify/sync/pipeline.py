@@ -35,6 +35,7 @@ from ..listing import RECOGNISED, JsonArrayBody, ListedItem, Unreadable
 from ..payloads import FieldRejected, ParsedJob, SkippedItem, parse_job, parse_jobs
 from ..spool import BodyAbandoned, BodyRestarted, BodySpool
 from .bulk import MirrorTable
+from .collector import collector_paused
 from .missing import mark_missing
 from .result import SyncResult
 from .writes import write_batch
@@ -71,6 +72,7 @@ def sync_jobs(
         table = MirrorTable(family, router.db_for_write(family.model))
         chunks = [None] if wanted is None else list(chunked(wanted, MAX_IDS_PER_REQUEST))
         with ExitStack() as spools:
+            spools.enter_context(collector_paused())
             arriving = [spools.enter_context(client.listing_spool(family.path)) for _ in chunks]
             scanned = _scanned_as_they_arrive(
                 family,
@@ -174,10 +176,11 @@ def apply_listings(
     table = table or MirrorTable(family, router.db_for_write(family.model))
     if stored is None:
         stored = table.stored_digests(None if ids is None else [uuid.UUID(i) for i in ids])
-    scanned = _Scanned(stored)
-    for listing in listings:
-        scanned.add(listing)
-    return _write_scanned(family, scanned, started=started, ids=ids, table=table)
+    with collector_paused():
+        scanned = _Scanned(stored)
+        for listing in listings:
+            scanned.add(listing)
+        return _write_scanned(family, scanned, started=started, ids=ids, table=table)
 
 
 class _Scanned:
