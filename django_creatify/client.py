@@ -31,8 +31,9 @@ from .exceptions import (
     error_for_status,
     excerpt,
 )
-from .listing import JsonArrayBody, Unreadable, has_unstorable_escape, storable
+from .listing import JsonArrayBody, Unreadable
 from .spool import BodySpool, arriving, first_bytes
+from .storable import has_unstorable_escape, storable
 
 logger = logging.getLogger(__name__)
 

@@ -42,6 +42,7 @@ from typing import IO, Any, NoReturn
 from .conf import creatify_settings
 from .cursor import _GUESS_SPAN, _LIKELY_END, MAX_ITEM_DEPTH, Cursor, first_balanced_end
 from .exceptions import PayloadError, excerpt
+from .storable import has_unstorable_escape, storable
 
 _OPEN_BRACE, _COMMA, _CLOSE_BRACKET, _OPEN_BRACKET = b"{,]["
 # Likely ends tried for one item on a resync before it is walked: one per object it holds.
@@ -395,26 +396,3 @@ def _refusal(exc: ValueError) -> str:
     if "integer string conversion" in str(exc):
         return f"an integer of more than {sys.get_int_max_str_digits():,} digits"
     return f"a value the JSON decoder refuses ({excerpt(str(exc), 100)})"
-
-
-# JSON escapes that decode to text PostgreSQL refuses: NUL, and UTF-16 surrogates (a lone
-# one cannot be encoded; a valid pair is scrubbed harmlessly). Looked for in an item's
-# text before it is stored as sent; one search over text just decoded is cheap.
-_UNSTORABLE_ESCAPE = re.compile(r"\\u(0000|[dD][89a-fA-F])")
-_UNSTORABLE_ESCAPE_BYTES = re.compile(_UNSTORABLE_ESCAPE.pattern.encode())
-
-
-def has_unstorable_escape(content: bytes | str) -> bool:
-    pattern = _UNSTORABLE_ESCAPE if isinstance(content, str) else _UNSTORABLE_ESCAPE_BYTES
-    return pattern.search(content) is not None
-
-
-def storable(value: Any) -> Any:
-    """The same JSON value with NULs dropped and lone surrogates replaced by U+FFFD."""
-    if isinstance(value, str):
-        return value.replace("\x00", "").encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    if isinstance(value, list):
-        return [storable(item) for item in value]
-    if isinstance(value, dict):
-        return {storable(key): storable(item) for key, item in value.items()}
-    return value

@@ -49,8 +49,8 @@ from . import hint_store, tasks
 from .conf import creatify_settings
 from .exceptions import excerpt
 from .families import FAMILIES
-from .listing import storable
 from .models import WebhookEvent
+from .storable import storable
 from .webhook_urls import configured_secrets
 
 logger = logging.getLogger(__name__)
