@@ -11,11 +11,12 @@ decoded, which also checks it; the bytes of a recognised item decoded when they 
 stored, so a body whose every item was recognised or decoded is a well-formed array.
 
 Finding an item's end must not cost a decode either. An object's end is guessed as the
-first ``}`` followed by ``,`` or ``]``; a wrong guess (a brace inside a string, a nested
-object) cannot be mistaken for a right one, since the guessed bytes then match no stored
-digest and do not decode. The item is then walked (:meth:`cursor.Cursor.walk`): its
-strings, escapes and brackets are followed to its end, which gives its length and depth
-without decoding it.
+``}`` before the next item's ``"id"`` key (Creatify puts ``id`` first), then as the first
+``}`` followed by ``,`` or ``]`` where the braces balance; a wrong guess (a brace inside a
+string, a nested object) cannot be mistaken for a right one, since the guessed bytes then
+match no stored digest and do not decode. Failing both, the item is walked
+(:meth:`cursor.Cursor.walk`): its strings, escapes and brackets are followed to its end,
+which gives its length and depth without decoding it.
 
 One item never fails the listing because of what it holds. An item that is larger than
 ``SYNC_MAX_ITEM_BYTES`` (walked to its end without being kept), nested deeper than
@@ -25,7 +26,7 @@ A body that is not JSON (truncated, a missing comma, bytes after the ``]``) stil
 whole.
 
 Every cost is linear in an item's size (see :mod:`django_creatify.cursor`), and an item is
-decoded at most twice: a wrong guess, then its walked bytes.
+decoded at most three times: two wrong guesses, then its walked bytes.
 """
 
 from __future__ import annotations

@@ -34,8 +34,8 @@ SPOOL_MEMORY_BYTES = 32 * 1024 * 1024
 class BodySpool:
     """A response body on its way to the parser: in memory while small, else on disk.
 
-    ``max_bytes`` and ``deadline`` (seconds from now, when the spool is made before the
-    request is sent) bound what it accepts; past either it raises and keeps nothing.
+    ``max_bytes`` and ``deadline`` (seconds from :meth:`start_clock`, else from when the
+    spool is made) bound what it accepts; past either it raises and keeps nothing.
 
     One thread may :meth:`fill` it while another reads it through :meth:`reader`, so that
     a body is parsed as it arrives: the reader waits for bytes not yet there. In memory

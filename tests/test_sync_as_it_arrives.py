@@ -7,12 +7,13 @@ import contextlib
 import threading
 
 import pytest
+from django.utils import timezone
 
 from django_creatify import spool as spool_module
 from django_creatify.client import CreatifyClient
 from django_creatify.exceptions import PayloadError, TransportError
 from django_creatify.models import AuroraFlow
-from django_creatify.sync import sync_aurora_flows
+from django_creatify.sync import apply_listings, sync_aurora_flows, sync_jobs
 
 from .helpers import served, served_body, snapshot
 
@@ -115,3 +116,28 @@ def test_a_body_malformed_to_its_end_fails_with_its_own_error(creatify_sandbox):
     with pytest.raises(PayloadError, match="not valid JSON"):
         sync_aurora_flows(client=Malformed())
     assert AuroraFlow.objects.count() == 0
+
+
+def test_a_sync_asks_for_the_ordering_where_the_family_documents_one(creatify_sandbox):
+    jobs = creatify_sandbox.add_jobs(3, seed=9)
+    creatify_sandbox.clear_requests()
+    sync_aurora_flows(ordering="-created_at")
+    sync_jobs("lipsyncs", ordering="-created_at")  # no ordering on Lipsync's list
+    assert [(request.path, request.query) for request in creatify_sandbox.requests] == [
+        ("/api/aurora/", {"ordering": "-created_at"}),
+        ("/api/lipsyncs/", {}),
+    ]
+    assert AuroraFlow.objects.count() == len(jobs)
+
+
+def test_listings_opened_by_the_caller_are_applied_and_recognised_after(creatify_sandbox):
+    """``apply_listings``: bodies a caller fetched itself go through the same pipeline."""
+    creatify_sandbox.add_jobs(12, seed=10)
+    with CreatifyClient() as client:
+        started = timezone.now()
+        with client.open_aurora_listing() as body:
+            first = apply_listings("aurora", [body], started=started)
+        with client.open_aurora_listing() as body:
+            again = apply_listings("aurora", [body], started=timezone.now())
+    assert (first.created, first.unchanged) == (12, 0)
+    assert (again.created, again.updated, again.unchanged, again.missing) == (0, 0, 12, 0)

@@ -68,3 +68,12 @@ def test_overlapping_syncs_switch_it_back_on_when_the_last_one_ends():
     second_out.set()
     thread.join()
     assert (seen, gc.isenabled()) == ([False], True)
+
+
+def test_a_host_that_switched_it_off_between_syncs_keeps_it_off():
+    with collector_paused():
+        pass
+    gc.disable()
+    with collector_paused():
+        pass
+    assert not gc.isenabled()

@@ -26,9 +26,9 @@ _switched_off = False
 def collector_paused() -> Iterator[None]:
     global _running, _switched_off
     with _lock:
-        if _running == 0 and gc.isenabled():
+        if _running == 0:
+            _switched_off = gc.isenabled()
             gc.disable()
-            _switched_off = True
         _running += 1
     try:
         yield
@@ -36,5 +36,4 @@ def collector_paused() -> Iterator[None]:
         with _lock:
             _running -= 1
             if _running == 0 and _switched_off:
-                _switched_off = False
                 gc.enable()

@@ -68,8 +68,10 @@ TESTS: dict[str, tuple[str, ...]] = {
         "tests/test_client_edges.py",
         "tests/test_error_taxonomy.py",
         "tests/test_sync_bounds.py",
+        "tests/test_sync_as_it_arrives.py",
         "tests/reliability/test_faults.py",
         "tests/test_create_fields.py",
+        "tests/test_credits.py",
     ),
     "spool.py": (
         "tests/test_spool.py",
