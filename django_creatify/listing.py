@@ -183,16 +183,12 @@ class JsonArrayBody:
         """The recognised items from here on, in one tight loop over the buffer (reading
         on as it goes): on a resync nearly every item is unchanged, and per-item method
         calls would cost more than hashing it. Stops before the first item it cannot take
-        this way (not recognised, not compact, or larger than ``limit``) and leaves the
-        cursor at the end of the last one taken, so that :meth:`_item` goes on from
-        there. Returns the next index. With ``collect``, the digests of each run go to it
-        in one list instead of being yielded one by one.
+        this way (not recognised, not compact, or larger than ``limit``), leaving the
+        cursor after the last one taken for :meth:`_item`; returns the next index. With
+        ``collect``, each run's digests go to it in one list instead of being yielded.
 
-        An item's end is taken as the ``}`` before the next item's ``"id"`` key (where
-        Creatify puts it), else as the first likely end where the braces balance (the
-        first likely end, for an item that holds no object). Only an item's real end can
-        give a recognised digest (the bytes before an inner end are not a whole JSON
-        value, nor are two items), so a wrong pick costs another try, never a mistake.
+        Ends are guessed as in :meth:`_item` (see the module's docstring); only an item's
+        real end can give a recognised digest, so a wrong pick costs another try.
         """
         data = cursor.data
         taken_end = None
@@ -279,14 +275,8 @@ class JsonArrayBody:
     ) -> ListedItem:
         start = cursor.at
         if cursor.current() == _OPEN_BRACE:
-            tried = None
             cut = self._cut_before_next_id(cursor, limit)
-            for end in (cut, -1):
-                if end == -1:
-                    end = cursor.guess_object_end(limit)
-                if end is None or end == tried:
-                    continue
-                tried = end
+            for end in _guessed_ends(cursor, limit, cut):
                 data = cursor.up_to(end)
                 digest = item_digest(data)
                 if digest in recognised:
@@ -301,7 +291,7 @@ class JsonArrayBody:
                         pass  # a wrong guess, not JSON, or a refused number: the walk tells
                     else:
                         cursor.at = end
-                        if cut is not None and tried != cut:
+                        if cut is not None and end != cut:
                             self._ids_lead = False  # the cut was wrong: not the usual shape
                         return item
                 data = text = None
@@ -383,6 +373,16 @@ class JsonArrayBody:
             f"Creatify sent a body that is not valid JSON for GET {self._source} "
             f"(at byte {offset}): {excerpt(reason, 120)}"
         )
+
+
+def _guessed_ends(cursor: Cursor, limit: int, cut: int | None) -> Iterator[int]:
+    """Where the object at the cursor may end: ``cut``, then the first likely end where
+    its braces balance (looked for only once the cut has failed)."""
+    if cut is not None:
+        yield cut
+    guess = cursor.guess_object_end(limit)
+    if guess is not None and guess != cut:
+        yield guess
 
 
 def _shallow(data: bytes | bytearray) -> bool:

@@ -165,9 +165,8 @@ class BodySpool:
             return self._file.read(size)
         index = bisect.bisect_right(self._starts, position) - 1
         start = position - self._starts[index]
-        chunk = self._chunks[index]
-        if start == 0 and size == len(chunk):
-            return chunk  # no copy: the reader wants just this whole chunk
+        # A whole chunk asked for comes back without a copy: slicing all of a bytes object
+        # and joining one piece both return it as it is.
         pieces = []
         while size > 0 and index < len(self._chunks):
             piece = self._chunks[index][start : start + size]

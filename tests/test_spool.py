@@ -86,9 +86,10 @@ def test_a_body_begun_again_is_read_again_from_its_start():
         assert (reader.stale, reader.read(100)) == (False, b"[1,2]")
 
 
-def test_a_reader_waiting_for_a_body_that_will_not_come_is_told():
+def test_a_reader_of_a_body_that_will_not_come_is_told_waiting_or_not():
     with BodySpool() as spool:
         reader = spool.reader()
+        # The fetch gives up from another thread, before or while the reader waits.
         waiting = threading.Thread(target=spool.finish, kwargs={"complete": False})
         waiting.start()
         with pytest.raises(BodyAbandoned):
