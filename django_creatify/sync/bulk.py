@@ -57,9 +57,10 @@ class JobRow:
 class MirrorTable:
     """One family's mirror table on one database connection.
 
-    Rows are keyed as the database stores the primary key (a UUID, or its hex text on
-    SQLite): :meth:`key` turns a job's UUID into that key. Callers compare keys only
-    with keys, never with UUIDs, so no conversion is made per stored row.
+    Rows are keyed by text as the database gives it cheapest: the primary key's text on
+    PostgreSQL (``str`` of the UUID), its hex text where UUIDs are stored as text (SQLite),
+    the UUID elsewhere. :attr:`key` turns a job's UUID into that key. Callers compare keys
+    only with keys, never with UUIDs, so no conversion is made per stored row.
     """
 
     def __init__(self, family: Family, using: str) -> None:
@@ -72,7 +73,11 @@ class MirrorTable:
         self._table = quote(model._meta.db_table)
         self._columns = [quote(model._meta.get_field(name).column) for name in self.fields]
         self._mirrored_values = itemgetter(*family.mirrored_fields)
-        self.key = _same if connection.features.has_native_uuid_field else _hex
+        self._native_uuid = native = connection.features.has_native_uuid_field
+        # PostgreSQL's UUID text is Python's ``str`` of it; text keys load and hash in C,
+        # where the driver would build a UUID object per stored row.
+        self._text_keys = connection.vendor == "postgresql"
+        self.key = (str if self._text_keys else _same) if native else _hex
         self._conversions = self._plan_conversions()
         json_mark = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
         self._marks = [
@@ -89,8 +94,8 @@ class MirrorTable:
         conversions: list[tuple[int, Callable[[Any], Any]]] = []
         for position, name in enumerate(self.fields):
             field = self.model._meta.get_field(name)
-            if isinstance(field, models.UUIDField) and self.key is not _same:
-                conversions.append((position, self.key))
+            if isinstance(field, models.UUIDField) and not self._native_uuid:
+                conversions.append((position, _hex))
             elif isinstance(field, models.DateTimeField):
                 shared = name in _SHARED_VALUE_FIELDS
                 conversions.append((position, _memo(adapt_datetime) if shared else adapt_datetime))
@@ -176,8 +181,10 @@ class MirrorTable:
         )
         # Rows come out as (key, digest) pairs, so that the dict takes them without a
         # Python step per row.
-        sql = f"SELECT {pk}, CASE WHEN {missing} IS NULL THEN {digest} END FROM {self._table}"
-        keys = None if job_ids is None else [self.key(job_id) for job_id in job_ids]
+        key = f"{pk}::text" if self._text_keys else pk
+        sql = f"SELECT {key}, CASE WHEN {missing} IS NULL THEN {digest} END FROM {self._table}"
+        stored_as = _same if self._native_uuid else _hex
+        keys = None if job_ids is None else [stored_as(job_id) for job_id in job_ids]
         stored: dict[Any, str | None] = {}
         with self.connection.cursor() as cursor:
             for chunk in [None] if keys is None else chunked(keys, READ_CHUNK):
