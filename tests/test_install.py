@@ -35,6 +35,8 @@ import requests
 
 from django_creatify.sandbox import Sandbox
 
+from .awkward_jobs import AWKWARD_NAMES, add_awkward_jobs
+
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_NAME = "django-creatify"
 SETTINGS_HEADER = "# settings.py: add at the end"
@@ -176,7 +178,10 @@ def installed_python(tmp_path_factory, install_plan) -> Path:
 
 @pytest.fixture(scope="session")
 def served_sandbox():
-    sandbox = Sandbox(jobs=JOBS, seed=11, manual_clock=True)
+    # Seeded jobs and awkward ones (no name, the longest, markup): the installed admin must
+    # show each escaped.
+    sandbox = Sandbox(jobs=JOBS - len(AWKWARD_NAMES), seed=11, manual_clock=True)
+    add_awkward_jobs(sandbox)
     server = sandbox.serve()
     try:
         yield server.url, sandbox.payloads()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 import threading
 import time
 import uuid
@@ -15,8 +16,10 @@ from wsgiref.util import setup_testing_defaults
 import pytest
 import requests
 
-from django_creatify.sandbox import Sandbox
+from django_creatify.sandbox import FAMILIES, Sandbox
+from django_creatify.sandbox.timeline import FAILED_REASONS
 
+from .awkward_jobs import AWKWARD_NAMES, HTML_NAME, LONG_NAME, add_awkward_jobs
 from .sandbox_aurora_support import (
     START,
     api_fixture,  # noqa: F401 (the api fixture)
@@ -24,6 +27,8 @@ from .sandbox_aurora_support import (
     sandbox_fixture,  # noqa: F401 (the sandbox fixture)
 )
 from .sandbox_support import api_session, schema_errors
+
+UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 # -- list: ordering and ids -------------------------------------------------------------
 
@@ -94,7 +99,7 @@ def test_seeding_is_repeatable():
     assert len({item["id"] for item in first}) == 40
 
 
-def test_seeded_jobs_cover_the_awkward_cases():
+def test_seeded_jobs_cover_every_status():
     items = Sandbox(jobs=14, seed=0, manual_clock=True).payloads()
     for item in items:
         assert not schema_errors(item)
@@ -106,15 +111,38 @@ def test_seeded_jobs_cover_the_awkward_cases():
         "failed",
         "rejected",
     }
-    names = [item["name"] for item in items]
-    assert None in names and any(name and len(name) == 255 for name in names)
-    assert any(name and not name.isascii() for name in names)
-    assert any(name and "<script>" in name for name in names)
     assert any("text_prompt" not in item for item in items)
     assert any(item["is_hidden"] for item in items) and any(item["media_job"] for item in items)
     assert {item["model_version"] for item in items} == {"aurora_v1", "aurora_v1_fast"}
     created = [datetime.fromisoformat(item["created_at"]) for item in items]
     assert max(created) - min(created) > timedelta(hours=1)
+
+
+@pytest.mark.parametrize("family", list(FAMILIES))
+def test_seeded_jobs_read_like_a_real_account(family):
+    """Every job named like a campaign video, no markup or bare ids; a few failures, each
+    with a reason a user could act on."""
+    sandbox = Sandbox(jobs=60, family_jobs=30, seed=4, manual_clock=True)
+    items = sandbox.payloads(family)
+    names = [item["name"] for item in items]
+    assert all(isinstance(name, str) and 0 < len(name) <= 80 for name in names), names
+    assert not [name for name in names if set(name) & set("<>&\"'") or UUID_TEXT.search(name)]
+    assert len(set(names)) > len(names) // 2  # varied, not one name repeated
+    assert any(not name.isascii() for name in names)  # a few languages
+    failed = [item for item in items if item["status"] == "failed"]
+    assert 0 < len(failed) <= len(items) // 4
+    assert {item["failed_reason"] for item in failed} <= set(FAILED_REASONS)
+
+
+def test_awkward_jobs_are_served_as_given(sandbox):
+    """Text the seed never makes (the longest name, other alphabets, markup, no name)
+    comes back byte for byte and within the schema."""
+    added = add_awkward_jobs(sandbox)
+    served = {item["id"]: item for item in sandbox.payloads()}
+    assert [served[job["id"]]["name"] for job in added] == list(AWKWARD_NAMES)
+    assert len(LONG_NAME) == 255 and HTML_NAME in AWKWARD_NAMES and None in AWKWARD_NAMES
+    for job in added:
+        assert not schema_errors(served[job["id"]])
 
 
 def test_seeded_unfinished_jobs_move_on():

@@ -151,26 +151,71 @@ def test_instant_speed_finishes_jobs_as_they_exist():
     assert job["status"] == "done" and job["progress"] == 1.0 and job["video_output"]
 
 
-def test_a_real_clock_moves_with_speed(monkeypatch):
-    real_seconds = [0.0]
+@pytest.fixture
+def real_seconds(monkeypatch) -> list[float]:
+    """The real time the sandbox clock reads, moved by the test: ``real_seconds[0] = 5``."""
+    seconds = [0.0]
 
     class FakeTime:
         @staticmethod
         def monotonic():
-            return real_seconds[0]
+            return seconds[0]
 
         time = staticmethod(time.time)
 
     monkeypatch.setattr("django_creatify.sandbox.clock.time", FakeTime)
+    return seconds
+
+
+def test_speed_moves_jobs_faster_while_the_clock_keeps_real_time(real_seconds):
     sandbox = Sandbox(speed=10.0, start=START)
     job = sandbox.add_job(outcome="done")
     assert sandbox.job(job["id"])["status"] == "pending"
-    real_seconds[0] = 0.05  # half a sandbox second
+    real_seconds[0] = 0.5
     assert sandbox.now() == START + timedelta(seconds=0.5)
-    real_seconds[0] = 10.0  # 100 sandbox seconds: long enough for any job
-    assert sandbox.job(job["id"])["status"] == "done"
+    # The longest life at speed 1 is 4 + 8 + 40 seconds; a tenth of it, and it is over.
+    real_seconds[0] = 5.3
+    finished = sandbox.job(job["id"])
+    assert finished["status"] == "done"
+    assert datetime.fromisoformat(finished["updated_at"]) <= START + timedelta(seconds=5.3)
     sandbox.advance(60)
-    assert sandbox.now() == START + timedelta(seconds=160)
+    assert sandbox.now() == START + timedelta(seconds=65.3)
+
+
+def test_a_fast_sandbox_serves_no_date_in_the_future():
+    sandbox = Sandbox(jobs=30, seed=2, speed=1000.0)
+    with sandbox.serve():
+        api = api_session(sandbox)
+        created = create(api, sandbox, name="Launch teaser")
+        listed = []
+        for family in ("aurora", "lipsyncs", "lipsyncs_v2", "ai_shorts"):
+            response = api.get(f"{sandbox.url}/api/{family}/")
+            assert response.status_code == 200
+            listed += response.json()
+        now = datetime.now(UTC)
+    assert len(listed) == 30 + 3 * 6 + 1 and created["id"] in {item["id"] for item in listed}
+    for item in listed:
+        for name in ("created_at", "updated_at"):
+            assert datetime.fromisoformat(item[name]) <= now, (name, item)
+    assert abs(sandbox.now() - now) < timedelta(seconds=2)
+
+
+def test_a_manual_clock_moves_jobs_at_its_speed():
+    slow = Sandbox(manual_clock=True, start=START)
+    fast = Sandbox(manual_clock=True, start=START, speed=4.0)
+    job_id = str(uuid.uuid4())
+    # At speed 1 no job is done before 1 + 2 + 11.5 seconds; at 4, every one is by 52 / 4.
+    for sandbox in (slow, fast):
+        sandbox.add_job(id=job_id, outcome="done")
+        sandbox.advance(13.5)
+    assert fast.job(job_id)["status"] == "done" and slow.job(job_id)["status"] != "done"
+    assert fast.now() == slow.now() == START + timedelta(seconds=13.5)
+
+
+@pytest.mark.parametrize("speed", [0, -1.0, float("nan")])
+def test_speed_must_be_positive(speed):
+    with pytest.raises(ValueError, match="speed"):
+        Sandbox(speed=speed)
 
 
 def test_a_manual_clock_ignores_real_time(monkeypatch):

@@ -14,6 +14,10 @@ the real service::
         sandbox.inject(Fault.status(503), Fault.status(429, retry_after=2))
         sandbox.add_job("lipsyncs", status="running")
 
+A sandbox keeps its jobs in memory; ``restore_jobs(sandbox, family, payloads)`` puts back
+jobs as an earlier sandbox served them (a site's mirror, say), finished ones as they
+were and unfinished ones carrying on (:mod:`~django_creatify.sandbox.restore`).
+
 From a shell: ``python -m django_creatify.sandbox --addr 127.0.0.1:8765 --jobs 50`` or
 ``manage.py creatify_sandbox``. pytest: the ``creatify_sandbox`` fixture.
 
@@ -88,9 +92,9 @@ ai_shorts
 Paths need their trailing slash: without it the answer is Django's plain HTML 404.
 
 Every job carries every property of its family's object, in the schema's order. A job
-moves with the sandbox clock: a few seconds ``pending`` and ``in_queue``, then
-``running`` for 11-40 seconds (its video's length decides), progress rising from 0.0 to
-1.0 in steps of 0.05, then ``done`` (with its video, ``preview``, ``duration`` in whole
+moves with the sandbox clock: at speed 1, a few seconds ``pending`` and ``in_queue``,
+then ``running`` for 11-40 seconds (its video's length decides), progress rising from 0.0
+to 1.0 in steps of 0.05, then ``done`` (with its video, ``preview``, ``duration`` in whole
 seconds, ``credits_used`` and ``editor_url``), ``failed`` (with ``failed_reason``,
 progress frozen) or ``rejected`` (straight from the queue). ``progress`` is a number on
 aurora and ai_shorts and a two-decimal string (``"0.45"``) on lipsyncs and lipsyncs_v2.
@@ -110,11 +114,14 @@ Credits, once done: aurora, the model's price per second of audio
 direct create what a preview and its render cost together. Integers on the families whose
 schema says so (all but aurora), a fraction rounded up. Failed steps cost nothing.
 
-The sandbox clock is: start time + real time x ``speed`` + ``advance()``; with
-``manual_clock=True`` only ``advance()`` moves it, and ``speed=float("inf")`` (``--speed
-instant``) finishes jobs as soon as they exist. Without a running server, webhooks go out
-only from ``advance()``, ``add_job()``, ``update_job()`` and ``render()``; a server also
-checks every 0.1 s of real time.
+The sandbox clock is: start time + real time + ``advance()``, so the dates it serves are
+real ones, never in the future; with ``manual_clock=True`` only ``advance()`` moves it.
+``speed`` makes jobs move faster, not the clock: every time a job spends ``pending``,
+``in_queue`` and ``running`` is divided by it (``Sandbox(speed=3)``: a 30-second run takes
+10 seconds), and ``speed=float("inf")`` (``--speed instant``) finishes jobs as soon as
+they exist. Without a running server, webhooks go out only from ``advance()``,
+``add_job()``, ``update_job()`` and ``render()``; a server also checks every 0.1 s of
+real time.
 
 Media, no credentials needed (they stand for signed CDN links):
 ``/media/image.png``, ``/media/audio.wav``, ``/media/video.mp4``, ``/media/preview.mp4``,
@@ -192,6 +199,7 @@ from .families import FAMILIES
 from .faults import Fault, wrong_type_items
 from .jobs import OMIT
 from .messages import RecordedRequest
+from .restore import restore_jobs
 from .server import SandboxServer
 from .webhooks import DeliveredWebhook
 
@@ -203,5 +211,6 @@ __all__ = [
     "RecordedRequest",
     "Sandbox",
     "SandboxServer",
+    "restore_jobs",
     "wrong_type_items",
 ]

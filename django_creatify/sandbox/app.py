@@ -40,11 +40,12 @@ class Sandbox:
     ``family`` (a key of :data:`~django_creatify.sandbox.families.FAMILIES`) default to
     Aurora, as does ``len(sandbox)``; calls that take a job id work for any family.
 
-    ``retention_days``: how long a finished job's media is served when it was created
-    without ``ttl_days``. ``credits``: the account's balance, which creates, previews and
-    renders draw on (``sandbox.credits`` reads or sets it). ``video_bytes``: finished
-    videos of that many made-up bytes, streamed, instead of the bundled clip (for
-    measuring downloads of large outputs).
+    ``speed``: jobs move that many times faster than at 1 (``inf``: they finish as they
+    are made), while the clock keeps real time. ``retention_days``: how long a finished
+    job's media is served when it was created without ``ttl_days``. ``credits``: the
+    account's balance, which creates, previews and renders draw on (``sandbox.credits``
+    reads or sets it). ``video_bytes``: finished videos of that many made-up bytes,
+    streamed, instead of the bundled clip (for measuring downloads of large outputs).
 
     Everything is guarded by one lock, so the threaded server, its webhook ticker and the
     test thread can all use it at once.
@@ -80,11 +81,13 @@ class Sandbox:
         self.next_outcomes: list[str] = []
         #: The URL of the running server, if any.
         self.url: str | None = None
+        if not speed > 0:
+            raise ValueError("speed must be a positive number (or inf)")
         self._start = None if start is None else to_timestamp(start)
         self._lock = threading.RLock()
         self._delivery_lock = threading.Lock()
-        self._clock = Clock(speed=speed, manual=manual_clock, start=self._start)
-        self._store = JobStore(self._clock, f"{seed}:{api_id}", editor_access)
+        self._clock = Clock(manual=manual_clock, start=self._start)
+        self._store = JobStore(self._clock, f"{seed}:{api_id}", editor_access, float(speed))
         self._faults = FaultQueue()
         self._requests: list[RecordedRequest] = []
         self._webhooks: list[DeliveredWebhook] = []
@@ -126,7 +129,8 @@ class Sandbox:
 
     @property
     def speed(self) -> float:
-        return self._clock.speed
+        """How many times faster than at speed 1 jobs move (inf: instantly)."""
+        return self._store.speed
 
     @property
     def manual_clock(self) -> bool:

@@ -31,7 +31,8 @@ def parse_addr(value: str) -> tuple[str, int]:
 
 
 def parse_speed(value: str) -> float:
-    """A positive factor for the clock, or ``instant``: jobs finish as they are created."""
+    """A positive factor for how fast jobs move, or ``instant``: they finish as they are
+    created."""
     if value.strip().lower() in ("instant", "inf", "infinity"):
         return math.inf
     try:
@@ -126,7 +127,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"seeded jobs in each other family (default: --jobs, at most {FAMILY_JOBS})",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed for the seeded jobs")
-    parser.add_argument("--speed", default="1", help="clock speed factor, or 'instant' (default 1)")
+    parser.add_argument(
+        "--speed",
+        default="1",
+        help="how many times faster jobs move (the clock keeps real time), or 'instant'"
+        " (default 1)",
+    )
     add_account_arguments(parser)
     parser.add_argument("--api-id", default=None, help=f"default {DEFAULT_API_ID}")
     parser.add_argument("--api-key", default=None, help=f"default {DEFAULT_API_KEY}")

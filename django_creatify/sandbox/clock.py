@@ -1,27 +1,22 @@
-"""The sandbox clock: real time scaled by ``speed``, plus manual advances."""
+"""The sandbox clock: real time, plus manual advances."""
 
 from __future__ import annotations
 
-import math
 import time
 from datetime import UTC, datetime
 
 
 class Clock:
-    """Sandbox time in epoch seconds.
+    """Sandbox time in epoch seconds: ``now = start + real elapsed + advanced``.
 
-    ``now = start + real elapsed x speed + advanced``. With ``manual=True`` real time is
-    ignored, so tests decide exactly when jobs move. An infinite speed is "instant" for
-    jobs (see ``timeline``); the clock itself then runs at real speed, because an
-    infinite clock could not be turned into dates.
+    With ``manual=True`` real time is ignored, so tests decide exactly when jobs move.
+    The clock never runs faster than real time, so the dates the sandbox serves are real
+    ones, none in the future (unless a test starts or advances the clock there). How fast
+    jobs move is the sandbox's ``speed``, which shortens their timelines instead
+    (:class:`~django_creatify.sandbox.timeline.Profile`).
     """
 
-    def __init__(
-        self, *, speed: float = 1.0, manual: bool = False, start: float | None = None
-    ) -> None:
-        if not speed > 0:
-            raise ValueError("speed must be a positive number (or inf)")
-        self.speed = float(speed)
+    def __init__(self, *, manual: bool = False, start: float | None = None) -> None:
         self.manual = manual
         self._start = time.time() if start is None else float(start)
         self._real_start = time.monotonic()
@@ -32,15 +27,10 @@ class Clock:
         """Sandbox time when the clock (re)started."""
         return self._start
 
-    @property
-    def instant(self) -> bool:
-        return math.isinf(self.speed)
-
     def now(self) -> float:
         if self.manual:
             return self._start + self._advanced
-        rate = 1.0 if self.instant else self.speed
-        return self._start + (time.monotonic() - self._real_start) * rate + self._advanced
+        return self._start + (time.monotonic() - self._real_start) + self._advanced
 
     def advance(self, seconds: float) -> None:
         if seconds < 0:

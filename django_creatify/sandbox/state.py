@@ -48,6 +48,7 @@ class JobStore:
     clock: Clock
     editor_secret: str
     editor_access: bool = True
+    speed: float = 1.0  # divides how long jobs take; inf: they finish as they are made
     _jobs: dict[str, Job] = field(default_factory=dict)
     _orders: dict[str, list[Job]] = field(default_factory=dict)
     _due: list[tuple[float, int, str, int]] = field(default_factory=list)
@@ -103,7 +104,7 @@ class JobStore:
             job_id,
             family.length_key(fields),
             outcome=outcome,
-            instant=self.clock.instant,
+            speed=self.speed,
             bits=bits,
         )
         if status is None:
@@ -116,12 +117,14 @@ class JobStore:
                 progress = 1.0 if status == DONE else profile.fail_at if status == FAILED else 0.0
             plan = Plan(anchor, status, progress, profile)
         else:
-            # Given an unfinished status, the job enters it now (unknown statuses freeze).
+            # Given an unfinished status, the job enters it now (unknown statuses freeze),
+            # or when its dates say it last changed, if that is later.
             if status in ACTIVE_STATUSES:
                 progress = float(progress or 0.0)
             elif progress is None:
                 progress = 0.0
-            plan = Plan(max(now, created), status, progress, profile)
+            entered = max(now, created, now if updated_at is None else to_timestamp(updated_at))
+            plan = Plan(entered, status, progress, profile)
 
         job = Job(job_id, next(self._seq), created, family, stage, fields, overrides, plan, created)
         job.created_iso = isoformat(created)
@@ -326,7 +329,7 @@ class JobStore:
 
     def _profile(self, job: Job, outcome: str) -> Profile:
         return Profile.for_job(
-            job.id, job.family.length_key(job.fields), outcome=outcome, instant=self.clock.instant
+            job.id, job.family.length_key(job.fields), outcome=outcome, speed=self.speed
         )
 
     def _replan(self, job: Job, plan: Plan, now: float, base: str) -> None:

@@ -3,7 +3,8 @@
 A job's whole life is a :class:`Plan`, a pure function of sandbox time, so reading a job
 never mutates it and a list of 100,000 jobs costs one arithmetic pass. Durations and the
 outcome come from a :class:`Profile` derived from the job's id (and its audio URL), so the
-same job always behaves the same way.
+same job always behaves the same way. The sandbox's ``speed`` divides the durations (the
+clock itself keeps real time, so dates stay real): at speed 3 a job lives a third as long.
 
 Progress is a float from 0.0 to 1.0 that moves in steps of :data:`PROGRESS_STEP` (0.05)
 while running, so a job's visible state (and its ``updated_at``) changes a countable
@@ -49,9 +50,9 @@ def id_bits(job_id: str) -> int:
 class Profile:
     """What a job will do, fixed when it is created."""
 
-    pending: float  # sandbox seconds in `pending`
-    queued: float  # sandbox seconds in `in_queue`
-    running: float  # sandbox seconds for a whole 0 -> 1 run
+    pending: float  # seconds in `pending`
+    queued: float  # seconds in `in_queue`
+    running: float  # seconds for a whole 0 -> 1 run
     outcome: str
     fail_at: float  # the progress a failing job stops at
     video_seconds: int  # the finished video's length: the audio's, as Creatify would read it
@@ -64,9 +65,10 @@ class Profile:
         audio: str,
         *,
         outcome: str | None = None,
-        instant: bool = False,
+        speed: float = 1.0,
         bits: int | None = None,
     ) -> Profile:
+        """``speed`` divides every duration; an infinite one makes the job instant."""
         # A uuid's low bits are random (version bits live higher up), so they can stand
         # in for a seeded RNG at a fraction of the cost of building one per job.
         if bits is None:
@@ -81,12 +83,12 @@ class Profile:
             reason = FAILED_REASONS[(bits >> 8) % len(FAILED_REASONS)]
         elif outcome == REJECTED:
             reason = REJECTED_REASON
-        if instant:
+        if math.isinf(speed):
             pending = queued = running = 0.0
         else:
-            pending = 1.0 + ((bits >> 16) & 0xFF) / 255 * 3.0  # 1..4 s
-            queued = 2.0 + ((bits >> 24) & 0xFF) / 255 * 6.0  # 2..8 s
-            running = min(40.0, 10.0 + video_seconds / 2)  # 11.5..40 s
+            pending = (1.0 + ((bits >> 16) & 0xFF) / 255 * 3.0) / speed  # 1..4 s at speed 1
+            queued = (2.0 + ((bits >> 24) & 0xFF) / 255 * 6.0) / speed  # 2..8 s
+            running = min(40.0, 10.0 + video_seconds / 2) / speed  # 11.5..40 s
         fail_at = round((2 + (bits >> 32) % 17) * PROGRESS_STEP, 2)  # 0.10..0.90
         return cls(pending, queued, running, outcome, fail_at, video_seconds, reason)
 
@@ -168,5 +170,5 @@ class Plan:
         return min(1.0 - PROGRESS_STEP, round(progress + PROGRESS_STEP, 2))
 
     def total(self) -> float:
-        """Sandbox seconds from a fresh ``pending`` to final, for backdated jobs."""
+        """Seconds from a fresh ``pending`` to final, for backdated jobs."""
         return Plan(0.0, PENDING, 0.0, self.profile).final_at() or 0.0

@@ -1,7 +1,7 @@
 """Concurrency on PostgreSQL with two real Celery workers: nothing lost, nothing doubled.
 
 For ``SOAK_SECONDS`` everything that writes mirror rows runs at once against one sandbox
-whose jobs move on a real clock (``SANDBOX_SPEED`` times real time), each the way a site
+whose jobs move on a real clock (``SANDBOX_SPEED`` times faster), each the way a site
 really drives it:
 
 - two ``celery worker`` processes (prefork, ``WORKER_CONCURRENCY`` processes each) on the
@@ -63,8 +63,8 @@ from .concurrency_support import (
 #: Seconds of concurrent load. The whole test takes about this plus 10 s (worker start,
 #: finishing every job, draining the queue, the last sync); CI's budget for it is 90 s.
 SOAK_SECONDS = 45.0
-#: Sandbox seconds per real second: a job lives 15-52 sandbox seconds, so most of the jobs
-#: that exist during the soak go through every status while it runs.
+#: How many times faster sandbox jobs move: a job lives 15-52 seconds at speed 1, so most
+#: of the jobs that exist during the soak go through every status while it runs.
 SANDBOX_SPEED = 2.0
 WORKERS = 2
 WORKER_CONCURRENCY = 2

@@ -38,7 +38,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=0, help="Seed for the seeded jobs.")
         parser.add_argument(
-            "--speed", default="1", help="Clock speed factor, or 'instant' (default 1)."
+            "--speed",
+            default="1",
+            help="How many times faster jobs move (the clock keeps real time), or 'instant'"
+            " (default 1).",
         )
         add_account_arguments(parser)
         parser.add_argument(

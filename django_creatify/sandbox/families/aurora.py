@@ -42,6 +42,7 @@ PROMPTS = (
     "Soft studio lighting, subject smiling, slow push-in",
     "Handheld camera, outdoor golden hour, energetic mood",
     "Close-up, neutral background, calm and confident",
+    "Bright kitchen, morning light, friendly and relaxed",
     "",
 )
 
@@ -107,7 +108,7 @@ def length_key(fields: dict[str, Any]) -> str:
 def seed_job(rng: random.Random, index: int, now: float) -> dict[str, Any]:
     """One seeded job. A batch of 14 or more holds every status, both model versions, a
     missing ``text_prompt``, a hidden job, a ``media_job`` and a finished job without
-    ``editor_url`` (plus the awkward names of :func:`~..seed.seeded_name`)."""
+    ``editor_url``."""
     job_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
     if index < len(STATUSES):
         status = STATUSES[index]
@@ -133,7 +134,7 @@ def seed_job(rng: random.Random, index: int, now: float) -> dict[str, Any]:
         "status": status,
         "created_at": round(created, 6),
         "updated_at": round(updated, 6),
-        "name": seeded_name(rng, index),
+        "name": seeded_name(rng),
         "audio": LocalURL(f"/media/audio.wav?job={job_id}"),
         "image": LocalURL(f"/media/image.png?job={job_id}"),
         "text_prompt": OMIT if index == 9 or rng.random() < 0.15 else rng.choice(PROMPTS),
