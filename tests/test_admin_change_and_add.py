@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from django_creatify.admin import display
+from django_creatify.admin import players
 from django_creatify.models import AuroraFlow
 from django_creatify.sandbox import Fault
 from django_creatify.sync import sync_aurora_flows
@@ -38,7 +38,7 @@ def test_done_job_page_plays_media_and_shows_the_editor_link(admin_client, creat
     )
     assert f'src="{flow.preview}"' in html
     assert f'<img class="creatify-image" src="{flow.image}"' in html
-    assert f'<audio class="creatify-audio" controls preload="none" src="{flow.audio}"' in html
+    assert f'<audio class="creatify-audio" controls preload="metadata" src="{flow.audio}"' in html
     assert f'href="{flow.editor_url}"' in html
     assert "expires in 23 h" in html or "expires in 24 h" in html
     assert '<details class="creatify-raw">' in html
@@ -64,9 +64,9 @@ def test_an_expired_editor_link_is_not_a_link(admin_client, creatify_sandbox):
 
 def test_expiry_text():
     now = timezone.now()
-    assert display.expiry_text(now + timedelta(hours=5, minutes=30), now) == "expires in 5 h"
-    assert display.expiry_text(now + timedelta(minutes=20), now) == "expires in 20 min"
-    assert display.expiry_text(now - timedelta(seconds=1), now) == "expired"
+    assert players.expiry_text(now + timedelta(hours=5, minutes=30), now) == "expires in 5 h"
+    assert players.expiry_text(now + timedelta(minutes=20), now) == "expires in 20 min"
+    assert players.expiry_text(now - timedelta(seconds=1), now) == "expired"
 
 
 @pytest.mark.django_db

@@ -14,10 +14,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from django_creatify.admin.flows import AuroraFlowAdmin
+from django_creatify.families import get_family
 from django_creatify.models import AuroraFlow
 from django_creatify.paginator import EstimatedCountPaginator
-from django_creatify.sync import sync_aurora_flows
+from django_creatify.sync import apply_payloads, sync_aurora_flows
 from tests.admin_support import ADMIN, make_rows
+from tests.job_payloads import payload
 
 pytestmark = pytest.mark.usefixtures("clear_admin_cache")
 
@@ -99,6 +101,47 @@ def test_changelist_columns(admin_client, creatify_sandbox):
 
 
 @pytest.mark.django_db
+def test_the_job_cell_links_to_its_page_with_the_lists_filters(admin_client, creatify_sandbox):
+    named = creatify_sandbox.add_job(name="Named <one>", status="done")
+    nameless = creatify_sandbox.add_job(name=None, status="done")
+    sync_aurora_flows()
+    html = admin_client.get(ADMIN, {"status": "done"}).content.decode()
+    filters = "?_changelist_filters=status%3Ddone"
+    # The link holds the name only: flags and folded values sit beside it, not inside.
+    link = (
+        f'<a class="creatify-job-link" href="{ADMIN}{named["id"]}/change/{filters}"'
+        ' title="Named &lt;one&gt;"><span class="creatify-name">Named &lt;one&gt;</span></a>'
+    )
+    assert link in html
+    assert f'<span class="creatify-job-id" title="{named["id"]}">{named["id"]}</span>' in html
+    # Without a name the id is the link's text, and not repeated below it.
+    nameless_link = f'<span class="creatify-name creatify-name--id">{nameless["id"]}</span></a>'
+    assert nameless_link in html
+    assert f'title="{nameless["id"]}">{nameless["id"]}</span>' not in html
+    # A popup (a raw id lookup) keeps Django's own link, which hands the row back.
+    popup = admin_client.get(ADMIN, {"_popup": "1"}).content.decode()
+    assert "creatify-job-link" not in popup and "data-popup-opener" in popup
+
+
+@pytest.mark.django_db
+def test_the_settings_column_is_named_by_what_it_holds(admin_client):
+    headers = {
+        "aurora": "Model",
+        "lipsyncs": "Model · ratio",
+        "lipsyncs_v2": "Model · ratio",
+        "ai_shorts": "Ratio · style",
+    }
+    for family, header in headers.items():
+        apply_payloads(family, [payload(family, 0, "done")])
+        url = f"/admin/django_creatify/{get_family(family).model._meta.model_name}/"
+        html = admin_client.get(url).content.decode()
+        column = re.search(
+            r'<th scope="col" class="[^"]*column-settings_column.*?</th>', html, re.S
+        )
+        assert column and f">{header}<" in column.group(0), (family, column)
+
+
+@pytest.mark.django_db
 def test_status_filter_and_search(admin_client, creatify_sandbox):
     creatify_sandbox.add_jobs(3, status="done")
     failed = creatify_sandbox.add_jobs(2, status="failed")
@@ -142,6 +185,18 @@ def test_poll_returns_status_and_progress_from_the_database(admin_client, creati
                 "progress_percent": 30.0,
                 "progress_label": "30%",
                 "failed_reason": "",
+                # Not known while the job runs: the page's empty mark, not 0.
+                "duration": None,
+                "credits": None,
+                "missing": False,
+                "missing_title": "",
+                "media": {
+                    "kind": "",
+                    "url": None,
+                    "poster": job["image"],
+                    "label": "",
+                    "title": "",
+                },
             }
         ]
     }

@@ -16,18 +16,21 @@ answer 403). Enabling it again needs no restart.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.auth import get_permission_codename
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy
 
 from ..families import Family, enabled_families
 from ..paginator import EstimatedCountPaginator
+from . import display
 from .actions import JobActions, is_renderable
 from .adding import CreateAtCreatify
 from .changelist import JobChangeList
 from .columns import JobColumns
 from .forms import CreateForm
 from .layout import JobLayout
+from .live import POLL_MAX_IDS
 from .search import BoundedSearchMixin
 from .views import AdminToolViews
 
@@ -47,7 +50,8 @@ class CreatifyJobAdmin(
     #: The list's columns that are not read for a page (set from the family).
     changelist_deferred: tuple[str, ...] = ()
 
-    list_display_links = ("title_column",)
+    # The job cell draws the link to the job itself (see JobChangeList).
+    list_display_links = None
     search_fields = ("name", "=id")
     search_help_text = gettext_lazy("Search by name, or by the exact job id.")
     date_hierarchy = "created_at"
@@ -58,11 +62,14 @@ class CreatifyJobAdmin(
     change_list_template = "django_creatify/admin/change_list.html"
     change_form_template = "django_creatify/admin/change_form.html"
     add_form_template = "django_creatify/admin/add_form.html"
-    #: Seconds between the changelist's status polls while active jobs are on screen.
+    #: Seconds between the changelist's polls while unfinished jobs are on screen.
     poll_interval = 5.0
+    #: Seconds between its polls once every job on screen has finished: a finished job
+    #: can still go missing at Creatify or gain an archived copy.
+    idle_poll_interval = 60.0
 
     class Media:
-        css = {"all": ["django_creatify/admin.css"]}
+        css = {"all": ["django_creatify/admin.css", "django_creatify/changelist.css"]}
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
@@ -111,6 +118,14 @@ class CreatifyJobAdmin(
 
     # -- pages ---------------------------------------------------------------------------
 
+    def get_empty_value_display(self):
+        return display.empty()
+
+    def get_list_display_links(self, request, list_display):
+        if IS_POPUP_VAR in request.GET:
+            return ("title_column",)  # Django's link hands the row back to the opener
+        return super().get_list_display_links(request, list_display)
+
     def get_changelist(self, request, **kwargs):
         return JobChangeList
 
@@ -119,6 +134,9 @@ class CreatifyJobAdmin(
             **self._tool_urls(),
             "title": capfirst(self.opts.verbose_name_plural),
             "poll_interval": self.poll_interval,
+            "idle_poll_interval": self.idle_poll_interval,
+            "poll_max_ids": POLL_MAX_IDS,
+            "empty_text": display.EMPTY_TEXT,
             "has_refresh_permission": self.has_refresh_permission(request),
             **(extra_context or {}),
         }

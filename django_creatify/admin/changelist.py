@@ -1,10 +1,12 @@
-"""A job changelist: the columns it never reads, and a date hierarchy without scans."""
+"""A job changelist: the columns it never reads, each row's link, and a date hierarchy
+without scans."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
 
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.views.main import ChangeList
 from django.db import connections
 from django.db.models import Max, Min
@@ -13,9 +15,21 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from .. import outputs
+from .columns import CHANGE_URL_ATTRIBUTE
 
 
 class JobChangeList(ChangeList):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_popup:
+            return  # Django's own link, which hands the chosen row back to the opener
+        # The job cell draws its own link, so that its flags and folded values sit outside
+        # it; the link keeps the list's filters, as Django's does.
+        context = {"preserved_filters": self.preserved_filters, "opts": self.opts}
+        for result in self.result_list:
+            url = add_preserved_filters(context, self.url_for_result(result))
+            setattr(result, CHANGE_URL_ATTRIBUTE, url)
+
     def get_queryset(self, request, exclude_parameters=None):
         # Columns the list never shows (the raw payload first) are not read, so that a
         # page stays small: the admin names them (``changelist_deferred``).

@@ -1,34 +1,41 @@
-"""HTML fragments for the admin of every job family: badges, progress bars, players, links.
+"""The small HTML fragments every job page shares: the empty mark, status badges, progress
+bars, the missing flag, and the numbers that are only known once a job has finished.
 
 Everything here reads the row in hand, never the network. Remote text goes through
-``format_html`` (escaped); remote URLs become attributes only through :func:`safe_url`.
+``format_html`` (escaped). The changelist's cells (:mod:`.cells`), the change page's
+players (:mod:`.players`) and the live poll (:mod:`.live`) are built from these, so that a
+value looks the same wherever it is shown.
 """
 
 from __future__ import annotations
 
-import json
-import math
-from datetime import datetime
-from pathlib import PurePosixPath
-from typing import Any
-from urllib.parse import urlsplit
-
-from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from ..choices import FINISHED_STATUSES, JobStatus
 from ..models import CreatifyJob
-from ..safe_urls import safe_url
 
-EMPTY = "\u2013"  # an en dash: "no value"
+#: The one mark for a value that is absent or not known yet, on every page.
+EMPTY_TEXT = "\u2013"  # an en dash
 KNOWN_CSS_STATUSES = frozenset(status.value for status in JobStatus)
 FAILURE_STATUSES = frozenset({JobStatus.FAILED, JobStatus.REJECTED})
-# A preview at one of these paths is a video file; any other is a page at Creatify.
-VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".webm", ".m3u8"})
+# A tooltip, not a document: the change page shows the whole reason.
+REASON_TOOLTIP_CHARS = 500
+
+
+def empty() -> SafeString:
+    """The empty mark, with a tooltip saying what it means."""
+    return format_html('<span class="creatify-empty" title="{}">{}</span>', _("none"), EMPTY_TEXT)
+
+
+def text_or_empty(value: object) -> SafeString:
+    """``value`` escaped, or the empty mark when there is none."""
+    if value is None or value == "":
+        return empty()
+    return format_html("{}", value)
 
 
 def status_css(status: str) -> str:
@@ -48,19 +55,35 @@ def is_active(status: str) -> bool:
     return status not in FINISHED_STATUSES
 
 
+def has_failed(flow: CreatifyJob) -> bool:
+    return flow.status in FAILURE_STATUSES
+
+
+def reason_tooltip(flow: CreatifyJob) -> str:
+    """The failure reason, cut to a tooltip's length; empty unless the job failed."""
+    if not (has_failed(flow) and flow.failed_reason):
+        return ""
+    return Truncator(flow.failed_reason).chars(REASON_TOOLTIP_CHARS)
+
+
 def progress_label(flow: CreatifyJob) -> str:
     return f"{flow.progress_percent:.0f}%"
 
 
-def status_badge(flow: CreatifyJob) -> SafeString:
-    """A coloured badge with the status's text; failure reasons show on hover."""
-    title = flow.failed_reason if flow.status in FAILURE_STATUSES and flow.failed_reason else ""
+def _active_flag(flow: CreatifyJob) -> str:
+    return "true" if is_active(flow.status) else "false"
+
+
+def status_badge(flow: CreatifyJob, *, with_reason: bool = True) -> SafeString:
+    """A coloured badge with the status's text. ``with_reason``: the failure reason on
+    hover, for pages that do not show it otherwise."""
+    title = reason_tooltip(flow) if with_reason else ""
     return format_html(
         '<span class="creatify-badge creatify-badge--{}" data-creatify-flow="{}"'
         ' data-creatify-role="badge" data-creatify-active="{}"{}>{}</span>',
         status_css(flow.status),
         flow.pk,
-        "true" if is_active(flow.status) else "false",
+        _active_flag(flow),
         format_html(' title="{}"', title) if title else "",
         status_label(flow.status),
     )
@@ -78,7 +101,7 @@ def progress_bar(flow: CreatifyJob) -> SafeString:
         status_css(flow.status),
         f"{percent:g}",
         flow.pk,
-        "true" if is_active(flow.status) else "false",
+        _active_flag(flow),
         _("progress"),
         progress_label(flow),
         flow.pk,
@@ -86,266 +109,73 @@ def progress_bar(flow: CreatifyJob) -> SafeString:
     )
 
 
-def thumbnail(url_value: str | None) -> SafeString | str:
-    url = safe_url(url_value)
-    if not url:
-        return EMPTY
+def missing_title(flow: CreatifyJob) -> str:
+    if flow.missing_since is None:
+        return ""
+    since = formats.localize(timezone.template_localtime(flow.missing_since))
+    return _("No longer listed by Creatify since %(since)s") % {"since": since}
+
+
+def missing_flag(flow: CreatifyJob) -> SafeString:
+    """A warning flag for a job Creatify no longer lists. Present (``hidden``) on every
+    row, so that the live poll can raise it without a reload."""
     return format_html(
-        '<img class="creatify-thumb" src="{}" alt="" loading="lazy" decoding="async"'
-        ' width="48" height="48" referrerpolicy="no-referrer">',
-        url,
+        '<span class="creatify-flag creatify-flag--missing" data-creatify-flow="{}"'
+        ' data-creatify-role="missing" title="{}"{}>{}'
+        '<span class="creatify-visually-hidden">{}</span></span>',
+        flow.pk,
+        missing_title(flow),
+        "" if flow.missing_since else SafeString(" hidden"),
+        _("missing"),
+        _(": no longer listed by Creatify"),
     )
 
 
-def media_cell(
-    poster: str | None, video: str | None, preview: str | None, *, expired: bool = False
-) -> SafeString | str:
-    """The changelist's media column: the still, as a link to the video (or, before there
-    is one, to the preview); ``expired`` when Creatify's copy is gone and none is kept.
-
-    One link, not players: fifty video elements on one page would each fetch metadata.
-    """
-    poster_url, video_url, preview_url = safe_url(poster), safe_url(video), safe_url(preview)
-    still = thumbnail(poster_url) if poster_url else ""
-    if expired:
-        return format_html(
-            '{}<span class="creatify-tag creatify-tag--warning" title="{}">{}</span>',
-            still,
-            _("Creatify's copy has most likely been deleted, and the site kept none"),
-            _("expired"),
-        )
-    if video_url:
-        kind, url, label, title = "video", video_url, _("video"), _("Open the video")
-    elif preview_url:
-        kind, url, label, title = "preview", preview_url, _("preview"), _("Open the preview")
-    else:
-        return still or EMPTY
-    return format_html(
-        '<a class="creatify-media-link creatify-media-link--{}" href="{}" target="_blank"'
-        ' rel="noopener noreferrer" title="{}">{}</a>',
-        kind,
-        url,
-        title,
-        still or label,
-    )
-
-
-def title(flow: CreatifyJob) -> SafeString:
-    tags = []
-    if getattr(flow, "is_hidden", False):
-        tags.append(format_html('<span class="creatify-tag">{}</span>', _("hidden")))
-    if flow.missing_since is not None:
-        tags.append(
-            format_html(
-                '<span class="creatify-tag creatify-tag--warning" title="{}">{}</span>',
-                _("No longer listed by Creatify"),
-                _("missing"),
-            )
-        )
-    if flow.name:
-        text = format_html('<span class="creatify-name">{}</span>', flow.name)
-    else:
-        text = format_html('<span class="creatify-name creatify-name--id">{}</span>', flow.pk)
-    # Each tag is already escaped by format_html; joining keeps them safe.
-    return format_html("{}{}", text, SafeString("".join(" " + tag for tag in tags)))
-
-
-def duration(flow: CreatifyJob) -> str:
-    # Creatify sends 0 until the video exists: no length yet is not a length of zero.
+def duration_text(flow: CreatifyJob) -> str | None:
+    """The video's length, or None while there is none: Creatify sends 0 until the video
+    exists, and no length yet is not a length of zero."""
     if flow.duration is None or (flow.duration == 0 and flow.status != JobStatus.DONE):
-        return EMPTY
-    return f"{flow.duration} s"
+        return None
+    return f"{flow.duration}\u00a0s"
 
 
-def credits(flow: CreatifyJob) -> str:
-    return EMPTY if flow.credits_used is None else f"{flow.credits_used:g}"
+def credits_text(flow: CreatifyJob) -> str | None:
+    """Credits spent, or None while the job runs: Creatify sends 0 until it has charged.
+    A finished job's 0 is a fact (a failed step costs nothing); so is a preview's charge
+    shown while its render runs."""
+    used = flow.credits_used
+    if used is None or (used == 0 and is_active(flow.status)):
+        return None
+    return f"{used:g}"
 
 
-# -- change view -------------------------------------------------------------------
-
-
-def _unsafe_note(url: str | None) -> SafeString | str:
-    if not url:
-        return EMPTY
-    return format_html(
-        '<span class="creatify-muted">{}</span>',
-        _("Not shown: not an http(s) URL (see the raw payload)."),
-    )
-
-
-def _open_link(url: str, label: str) -> SafeString:
-    return format_html(
-        '<a class="creatify-link" href="{}" target="_blank" rel="noopener noreferrer">{}</a>',
-        url,
-        label,
-    )
-
-
-def video_player(
-    url_value: str | None, *, poster: str | None = None, kind: str
-) -> SafeString | str:
-    url = safe_url(url_value)
-    if not url:
-        return _unsafe_note(url_value)
-    poster_url = safe_url(poster)
-    return format_html(
-        '<div class="creatify-media"><video class="creatify-player creatify-player--{}" controls'
-        ' preload="metadata" playsinline src="{}"{}></video><div>{}</div></div>',
-        kind,
-        url,
-        format_html(' poster="{}"', poster_url) if poster_url else "",
-        _open_link(url, _("Open in a new tab")),
-    )
-
-
-def is_video_file(url: str) -> bool:
-    try:
-        path = urlsplit(url).path
-    except ValueError:
-        return False
-    return PurePosixPath(path).suffix.lower() in VIDEO_SUFFIXES
-
-
-def preview_player(url_value: str | None, *, poster: str | None = None) -> SafeString | str:
-    """A player when the preview is a video file; a link when it is a page at Creatify
-    (Lipsync and AI Shorts previews are pages made to be framed, which this admin does not
-    frame: the page is Creatify's, not the site's)."""
-    url = safe_url(url_value)
-    if not url:
-        return _unsafe_note(url_value)
-    if is_video_file(url):
-        return video_player(url, poster=poster, kind="preview")
-    return format_html(
-        '<div class="creatify-media">{}<div class="creatify-muted">{}</div></div>',
-        _open_link(url, _("Open the preview")),
-        _("A page at Creatify; it opens in a new tab."),
-    )
-
-
-def audio_player(url_value: str | None) -> SafeString | str:
-    url = safe_url(url_value)
-    if not url:
-        return _unsafe_note(url_value)
-    return format_html(
-        '<div class="creatify-media"><audio class="creatify-audio" controls preload="none"'
-        ' src="{}"></audio><div>{}</div></div>',
-        url,
-        _open_link(url, _("Open in a new tab")),
-    )
-
-
-def image(url_value: str | None) -> SafeString | str:
-    url = safe_url(url_value)
-    if not url:
-        return _unsafe_note(url_value)
-    return format_html(
-        '<div class="creatify-media"><img class="creatify-image" src="{}" alt="" loading="lazy"'
-        ' referrerpolicy="no-referrer"><div>{}</div></div>',
-        url,
-        _open_link(url, _("Open in a new tab")),
-    )
-
-
-def archived_note(player: SafeString | str, copy) -> SafeString:
-    """A player of the site's archived copy, with what the archive knows of the file."""
-    return format_html(
-        '{}<div class="creatify-archived" data-creatify-role="archived">{} \u00b7 {} \u00b7 '
-        'SHA-256 <code title="{}">{}\u2026</code></div>',
-        player,
-        _("The site's archived copy"),
-        filesizeformat(copy.size),
-        copy.sha256,
-        copy.sha256[:12],
-    )
-
-
-def expired_notice(url_value: str | None, expires_at: datetime | None, *, archiving: bool):
-    """In place of a player whose file Creatify has most likely deleted."""
-    when = timezone.localtime(expires_at).strftime("%Y-%m-%d") if expires_at else "?"
-    hint = (
-        _("The archive has no copy of it yet; creatify_archive --missing would try.")
-        if archiving
-        else _("Set CREATIFY['ARCHIVE_STORAGE'] to keep copies of finished outputs.")
-    )
-    url = safe_url(url_value)
-    return format_html(
-        '<div class="creatify-expired" role="note" data-creatify-role="expired"><strong>{}</strong>'
-        " {} {}{}</div>",
-        _("Expired at Creatify."),
-        _("Creatify keeps outputs for a limited time; this one was due to go on %(date)s.")
-        % {"date": when},
-        hint,
-        format_html(" {}", _open_link(url, _("Try Creatify's link anyway"))) if url else "",
-    )
-
-
-def expiry_text(expires_at: datetime, now: datetime | None = None) -> str:
-    remaining = (expires_at - (now or timezone.now())).total_seconds()
-    if remaining <= 0:
-        return _("expired")
-    if remaining < 3600:
-        minutes = max(1, math.ceil(remaining / 60))
-        return ngettext("expires in %(n)d min", "expires in %(n)d min", minutes) % {"n": minutes}
-    hours = math.floor(remaining / 3600)
-    return ngettext("expires in %(n)d h", "expires in %(n)d h", hours) % {"n": hours}
-
-
-def editor_link(flow: CreatifyJob, now: datetime | None = None) -> SafeString | str:
-    if not flow.editor_url:
-        return EMPTY
-    expires_at = flow.editor_url_expires_at
-    if expires_at is None:
-        return EMPTY
-    text = expiry_text(expires_at, now)
-    if not flow.editor_url_is_valid:
-        return format_html('<span class="creatify-expiry creatify-expiry--expired">{}</span>', text)
-    url = safe_url(flow.editor_url)
-    if not url:
-        return _unsafe_note(flow.editor_url)
-    return format_html(
-        '{} <span class="creatify-expiry" title="{}">({})</span>',
-        _open_link(url, _("Open in Creatify's editor")),
-        timezone.localtime(expires_at).strftime("%Y-%m-%d %H:%M %Z"),
-        text,
-    )
-
-
-def failed_reason(flow: CreatifyJob) -> SafeString | str:
-    if not flow.failed_reason:
-        return EMPTY
-    if flow.status in FAILURE_STATUSES:
+def live_value(flow: CreatifyJob, role: str, text: str | None) -> SafeString:
+    """A value the live poll rewrites (``role``), or the empty mark in the same place."""
+    if text is None:
         return format_html(
-            '<div class="creatify-failure" role="alert"><strong>{}</strong> {}</div>',
-            status_label(flow.status) + ":",
-            flow.failed_reason,
+            '<span class="creatify-empty" data-creatify-flow="{}" data-creatify-role="{}"'
+            ' title="{}">{}</span>',
+            flow.pk,
+            role,
+            _("none"),
+            EMPTY_TEXT,
         )
-    return format_html("<span>{}</span>", flow.failed_reason)
-
-
-def raw_payload(flow: CreatifyJob) -> SafeString:
-    text = json.dumps(flow.raw, indent=2, sort_keys=True, ensure_ascii=False, default=str)
     return format_html(
-        '<details class="creatify-raw"><summary>{}</summary><pre>{}</pre></details>',
-        ngettext(
-            "%(n)d field as Creatify sent it", "%(n)d fields as Creatify sent them", len(flow.raw)
-        )
-        % {"n": len(flow.raw)}
-        if isinstance(flow.raw, dict)
-        else _("As Creatify sent it"),
-        text,
+        '<span data-creatify-flow="{}" data-creatify-role="{}">{}</span>', flow.pk, role, text
     )
 
 
-def json_document(value: Any) -> SafeString | str:
-    """A nested JSON field (scenes, caption settings), indented and escaped."""
+def short_datetime(value) -> SafeString:
+    """A date and time in little room: the day on one line, the time below, the whole
+    moment in ``datetime`` and on hover."""
     if value is None:
-        return EMPTY
-    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
-    return format_html('<pre class="creatify-json">{}</pre>', text)
-
-
-def plain_url(url_value: str | None) -> SafeString | str:
-    """A URL that is shown, never followed (e.g. the webhook the job posts to)."""
-    if not url_value:
-        return EMPTY
-    return format_html('<code class="creatify-url">{}</code>', url_value)
+        return empty()
+    local = timezone.localtime(value)
+    return format_html(
+        '<time class="creatify-when" datetime="{}" title="{}">{}'
+        ' <span class="creatify-when-time">{}</span></time>',
+        local.isoformat(),
+        formats.localize(local),
+        formats.date_format(local, "j M Y"),
+        formats.time_format(local, "H:i"),
+    )

@@ -53,6 +53,25 @@ class StatusListFilter(KnownValuesFilter):
         return super().queryset(request, queryset)
 
 
+class ListedListFilter(admin.SimpleListFilter):
+    """Whether Creatify still lists the job: the mirror keeps a job it stopped listing,
+    marked missing since the listing that first left it out."""
+
+    title = _("listed by Creatify")
+    parameter_name = "listed"
+    LISTED, MISSING = "yes", "missing"
+
+    def lookups(self, request, model_admin):
+        return [(self.LISTED, _("Yes")), (self.MISSING, _("No: missing"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.LISTED:
+            return queryset.filter(missing_since__isnull=True)
+        if self.value() == self.MISSING:
+            return queryset.filter(missing_since__isnull=False)
+        return queryset
+
+
 def known_values_filter(field_name: str, title, values: tuple[str, ...]) -> type:
     return type(
         f"{field_name.title().replace('_', '')}ListFilter",
@@ -67,13 +86,14 @@ def known_values_filter(field_name: str, title, values: tuple[str, ...]) -> type
 
 
 def job_filters(family: Family) -> tuple:
-    """Status, the choice-like columns the family's model has, and the creation date.
+    """Status, whether Creatify still lists the job, the choice-like columns the family's
+    model has, and the creation date.
 
     A column with choices on the model, or a boolean, keeps Django's own filter (its
     choices are fixed too); any other gets the values the family documents for it.
     """
     names = {field.name: field for field in family.model._meta.concrete_fields}
-    filters: list = [StatusListFilter]
+    filters: list = [StatusListFilter, ListedListFilter]
     for name in CHOICE_LIKE_FIELDS:
         field = names.get(name)
         if field is None or (

@@ -14,31 +14,43 @@ from typing import Any
 
 from django.contrib import admin
 from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ..families import RENDER, Family
 from ..parsers import text
-from . import display
+from . import cells, players
 from .filters import job_filters
 
 IMAGE, AUDIO = "image", "audio"
-#: Columns of the list that are the model's own fields, when the family has them.
+#: The model's own fields shown in the list's settings column, when the family has them.
 LIST_FIELDS = ("model_version", "aspect_ratio", "style")
+#: Their short names, for the header of a column kept narrow.
+SETTING_LABELS = {"model_version": _("model"), "aspect_ratio": _("ratio"), "style": _("style")}
 #: The fields each computed column reads (besides ``id``), so that no other is loaded.
 COLUMN_READS = {
-    "title_column": ("name", "is_hidden", "missing_since"),
-    "status_column": ("status", "failed_reason"),
-    "progress_column": ("status", "progress"),
+    # The job's cell also shows the folded columns' values on narrow screens.
+    "title_column": (
+        "name",
+        "is_hidden",
+        "missing_since",
+        "status",
+        "duration",
+        "credits_used",
+        "created_at",
+    ),
+    "status_column": ("status", "progress", "failed_reason"),
     "duration_column": ("duration", "status"),
-    "credits_column": ("credits_used",),
-    "created_at": ("created_at",),
+    "credits_column": ("credits_used", "status"),
+    "created_column": ("created_at",),
     # Whether Creatify's copy has outlived its retention (outputs.remote_expired).
     "media_column": ("status", "updated_at", "created_at"),
 }
-MIRROR_FIELDS = ("created_by", "synced_at", "editor_url_fetched_at", "missing_since")
+# When a job went missing is told once, at the top of its page.
+MIRROR_FIELDS = ("created_by", "synced_at", "editor_url_fetched_at")
 RENDERERS: dict[str, Callable[[Any], Any]] = {
-    IMAGE: display.image,
-    AUDIO: display.audio_player,
+    IMAGE: players.image,
+    AUDIO: players.audio_player,
 }
 
 
@@ -79,6 +91,18 @@ def media_display(name: str, player: Callable[[Any], Any], description) -> Calla
         return self.output_player(obj, name, player)
 
     show.__name__ = show.__qualname__ = f"{name}_display"
+    return show
+
+
+def settings_column(fields: tuple[str, ...], description) -> Callable:
+    """The list's settings column: the family's model version, aspect ratio or style in
+    one cell, one per line, sorted by the first."""
+
+    @admin.display(description=description, ordering=fields[0])
+    def show(self, obj):
+        return cells.settings_cell(obj, fields)
+
+    show.__name__ = show.__qualname__ = "settings_column"
     return show
 
 
@@ -126,11 +150,10 @@ class JobLayout:
         return (
             "title_column",
             "status_column",
-            "progress_column",
-            *self.list_fields,
+            *(("settings_column",) if self.list_fields else ()),
             "duration_column",
             "credits_column",
-            "created_at",
+            "created_column",
             "media_column",
         )
 
@@ -145,15 +168,14 @@ class JobLayout:
 
     @cached_property
     def fieldsets(self) -> tuple:
+        # A failure's reason is not a row: the page opens with it (change_form.html).
         summary = (
             "name",
             "id",
             "status_display",
-            "progress_display",
-            "failed_reason_display",
             *self.list_fields,
-            "duration",
-            "credits_used",
+            "duration_display",
+            "credits_display",
             "created_at",
             "updated_at",
         )
@@ -170,6 +192,8 @@ class JobLayout:
             "status",
             "progress",
             "failed_reason",
+            "duration",
+            "credits_used",
             self.family.output_field,
             "preview",
             "editor_url",
@@ -210,14 +234,19 @@ class JobLayout:
         return ("refresh_selected",)
 
     def display_methods(self) -> dict[str, Callable]:
-        """A display method per media field (a player) and per JSON field (indented)."""
+        """A display method per media field (a player) and per JSON field (indented), and
+        the list's settings column."""
         methods = {}
+        if self.list_fields:
+            labels = [SETTING_LABELS[name] for name in self.list_fields]
+            description = format_lazy("{}" + " \u00b7 {}" * (len(labels) - 1), *labels)
+            methods["settings_column"] = settings_column(self.list_fields, description)
         for name, kind in self.media_fields:
             label = player_label(self.model._meta.get_field(name).verbose_name)
             methods[f"{name}_display"] = media_display(name, RENDERERS[kind], label)
         for name in self.json_fields:
             label = self.model._meta.get_field(name).verbose_name
-            methods[f"{name}_display"] = field_display(name, display.json_document, label)
+            methods[f"{name}_display"] = field_display(name, players.json_document, label)
         return methods
 
     def admin_attributes(self) -> dict[str, Any]:
@@ -229,4 +258,5 @@ class JobLayout:
             "actions": list(self.actions),
             "changelist_deferred": self.changelist_deferred,
             "poster_field": self.poster_field,
+            "setting_fields": self.list_fields,
         }

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,13 +20,10 @@ from django.utils.translation import ngettext
 
 from .. import locks, outputs, sync, tasks
 from ..archive_serving import archived_file_response
-from ..client import normalize_ids
 from ..conf import creatify_settings
 from ..exceptions import CreatifyError
 from ..families import RENDER, Family, enabled_families
-from . import display, last_sync, overview
-
-POLL_MAX_IDS = 500
+from . import display, last_sync, live, overview
 
 
 def describe_result(result: sync.SyncResult, requested: int | None = None) -> str:
@@ -191,35 +188,10 @@ class AdminToolViews:
         return obj
 
     def poll_view(self, request):
-        """GET ``?ids=a,b,c``: status and progress of those rows, from the database only."""
+        """GET ``?ids=a,b,c``: the live values of those rows, from the database only."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        parts = [part for part in request.GET.get("ids", "").split(",") if part.strip()]
-        if len(parts) > POLL_MAX_IDS:
-            return JsonResponse({"error": f"at most {POLL_MAX_IDS} ids"}, status=400)
-        try:
-            ids = normalize_ids(parts)
-        except ValueError:
-            return JsonResponse({"error": "ids must be comma-separated UUIDs"}, status=400)
-        rows = self.model._default_manager.filter(pk__in=ids).only(
-            "id", "status", "progress", "failed_reason"
-        )
-        flows = [
-            {
-                "id": str(flow.pk),
-                "status": flow.status,
-                "status_css": display.status_css(flow.status),
-                "status_label": display.status_label(flow.status),
-                "is_finished": flow.is_finished,
-                "progress_percent": flow.progress_percent,
-                "progress_label": display.progress_label(flow),
-                "failed_reason": flow.failed_reason
-                if flow.status in display.FAILURE_STATUSES
-                else "",
-            }
-            for flow in rows
-        ]
-        return JsonResponse({"flows": flows})
+        return live.poll_response(self, request)
 
     def overview_view(self, request):
         if not self.has_view_permission(request):
@@ -247,6 +219,7 @@ class AdminToolViews:
             "opts": self.opts,
             "last_admin_sync": last_sync.latest(self.family),
             "credits": overview.credit_balance(),
+            "empty_mark": display.empty(),
             "has_refresh_permission": self.has_refresh_permission(request),
             "media": self.media,
         }

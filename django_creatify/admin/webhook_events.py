@@ -18,6 +18,7 @@ from .. import hints, tasks
 from ..exceptions import excerpt
 from ..models import WebhookEvent
 from ..paginator import EstimatedCountPaginator
+from . import display
 from .filters import FamilyListFilter
 from .search import BoundedSearchMixin
 
@@ -55,6 +56,12 @@ class WebhookEventAdmin(BoundedSearchMixin, admin.ModelAdmin):
     )
     exclude = ("payload",)
 
+    class Media:
+        css = {"all": ["django_creatify/admin.css"]}
+
+    def get_empty_value_display(self):
+        return display.empty()
+
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -74,7 +81,7 @@ class WebhookEventAdmin(BoundedSearchMixin, admin.ModelAdmin):
     @admin.display(description=_("payload"))
     def pretty_payload(self, obj: WebhookEvent) -> str:
         if obj.payload is None:
-            return "-"
+            return display.empty()
         text = json.dumps(obj.payload, indent=2, sort_keys=True, ensure_ascii=False)
         return format_html("<pre>{}</pre>", text)
 

@@ -1,12 +1,18 @@
-/* django-creatify: keep the status and progress of unfinished jobs on the changelist
- * current without a reload. Polls a staff-only JSON endpoint that reads the database
- * (Celery's refreshes keep it fresh); stops once nothing on screen is still active.
- * Values are written with textContent and properties only, never as HTML. */
+/* django-creatify: keep every value of the changelist's rows that can change (status,
+ * progress, duration, credits, media link and still, the missing flag) current without
+ * a reload. Polls a staff-only JSON endpoint that reads the database (Celery's refreshes
+ * keep it fresh): often while a job on screen is unfinished, seldom once all have
+ * finished, since a finished job can still go missing at Creatify or gain an archived
+ * copy. Values are written with textContent and properties only, never as HTML; a link
+ * or image only from an http(s) URL or a path on this site. */
 (function () {
   "use strict";
 
   var KNOWN = ["pending", "in_queue", "running", "done", "failed", "rejected"];
   var MAX_BACKOFF = 12;
+  var THUMB_SIZE = 36;
+  var SITE_OR_HTTP = /^(https?:\/\/[^\/\s]|\/(?![\/\\]))/i;
+  var CONTROL = /[\u0000-\u0020\u007f-\u009f]/;
 
   function start() {
     var config = document.getElementById("creatify-poll");
@@ -14,32 +20,127 @@
       return;
     }
     var url = config.getAttribute("data-url");
-    var interval = Math.max(0.2, parseFloat(config.getAttribute("data-interval")) || 5) * 1000;
+    var interval = seconds(config.getAttribute("data-interval"), 5);
+    var idleInterval = Math.max(interval, seconds(config.getAttribute("data-idle-interval"), 60));
+    var maxIds = parseInt(config.getAttribute("data-max-ids"), 10) || 100;
+    var emptyText = config.getAttribute("data-empty") || "\u2013";
+    var emptyTitle = config.getAttribute("data-empty-title") || "";
     var failures = 0;
     var timer = null;
     var inFlight = false;
+
+    function seconds(value, fallback) {
+      return Math.max(0.2, parseFloat(value) || fallback) * 1000;
+    }
 
     function elementsFor(id) {
       return document.querySelectorAll('[data-creatify-flow="' + id + '"]');
     }
 
-    function activeIds() {
+    function idsOnScreen() {
       var seen = {};
       var ids = [];
-      document.querySelectorAll('[data-creatify-flow][data-creatify-active="true"]').forEach(
-        function (element) {
-          var id = element.getAttribute("data-creatify-flow");
-          if (!seen[id]) {
-            seen[id] = true;
-            ids.push(id);
-          }
+      document.querySelectorAll("#result_list [data-creatify-flow]").forEach(function (element) {
+        var id = element.getAttribute("data-creatify-flow");
+        if (!seen[id]) {
+          seen[id] = true;
+          ids.push(id);
         }
-      );
+      });
       return ids;
+    }
+
+    function anyActive() {
+      return document.querySelector('[data-creatify-role="badge"][data-creatify-active="true"]') !== null;
+    }
+
+    function linkable(value) {
+      return typeof value === "string" && SITE_OR_HTTP.test(value) && !CONTROL.test(value)
+        ? value
+        : null;
     }
 
     function cssStatus(status) {
       return KNOWN.indexOf(status) >= 0 ? status : "other";
+    }
+
+    function setValue(element, text) {
+      var known = typeof text === "string" && text !== "";
+      element.textContent = known ? text : emptyText;
+      element.classList.toggle("creatify-empty", !known);
+      if (known) {
+        element.removeAttribute("title");
+      } else {
+        element.title = emptyTitle;
+      }
+    }
+
+    function thumbnail(poster) {
+      var image = document.createElement("img");
+      image.className = "creatify-thumb";
+      image.src = poster;
+      image.alt = "";
+      image.decoding = "async";
+      image.width = THUMB_SIZE;
+      image.height = THUMB_SIZE;
+      image.referrerPolicy = "no-referrer";
+      return image;
+    }
+
+    function drawnMedia(cell) {
+      var link = cell.querySelector("a");
+      var image = cell.querySelector("img");
+      return [
+        link ? link.className + " " + link.getAttribute("href") : "",
+        image ? image.getAttribute("src") : "",
+        cell.querySelector(".creatify-tag") ? "expired" : "",
+      ].join("|");
+    }
+
+    function setMedia(cell, media) {
+      var poster = linkable(media.poster);
+      var target = linkable(media.url);
+      var kind = media.kind === "video" || media.kind === "preview" ? media.kind : "";
+      var link = null;
+      var wanted = [
+        target && kind ? "creatify-media-link creatify-media-link--" + kind + " " + target : "",
+        poster || "",
+        media.kind === "expired" ? "expired" : "",
+      ].join("|");
+      if (drawnMedia(cell) === wanted) {
+        return; // unchanged: keep the loaded still
+      }
+      var nodes = [];
+      if (media.kind === "expired") {
+        if (poster) {
+          nodes.push(thumbnail(poster));
+        }
+        var tag = document.createElement("span");
+        tag.className = "creatify-tag creatify-tag--warning";
+        tag.title = media.title || "";
+        tag.textContent = media.label || "";
+        nodes.push(tag);
+      } else if (target && kind) {
+        link = document.createElement("a");
+        link.className = "creatify-media-link creatify-media-link--" + kind;
+        link.href = target;
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+        link.title = media.title || "";
+        if (poster) {
+          link.appendChild(thumbnail(poster));
+        } else {
+          link.textContent = media.label || kind;
+        }
+        nodes.push(link);
+      } else if (poster) {
+        nodes.push(thumbnail(poster));
+      } else {
+        var empty = document.createElement("span");
+        nodes.push(empty);
+        setValue(empty, null);
+      }
+      cell.replaceChildren.apply(cell, nodes);
     }
 
     function apply(flow) {
@@ -53,6 +154,8 @@
           element.setAttribute("data-creatify-active", active);
           if (flow.failed_reason) {
             element.title = flow.failed_reason;
+          } else {
+            element.removeAttribute("title");
           }
         } else if (role === "progress") {
           element.className = "creatify-progress creatify-progress--" + css;
@@ -61,29 +164,22 @@
           element.setAttribute("data-creatify-active", active);
         } else if (role === "progress-label") {
           element.textContent = flow.progress_label;
+        } else if (role === "duration") {
+          setValue(element, flow.duration);
+        } else if (role === "credits") {
+          setValue(element, flow.credits);
+        } else if (role === "missing") {
+          element.hidden = !flow.missing;
+          element.title = flow.missing_title || "";
+        } else if (role === "media" && flow.media) {
+          setMedia(element, flow.media);
         }
       });
     }
 
-    function schedule() {
-      if (timer === null) {
-        timer = window.setTimeout(poll, interval * Math.min(Math.pow(2, failures), MAX_BACKOFF));
-      }
-    }
-
-    function poll() {
-      timer = null;
-      var ids = activeIds();
-      if (!ids.length) {
-        return;
-      }
-      if (document.hidden) {
-        schedule();
-        return;
-      }
-      inFlight = true;
+    function fetchBatch(ids) {
       var separator = url.indexOf("?") >= 0 ? "&" : "?";
-      window
+      return window
         .fetch(url + separator + "ids=" + encodeURIComponent(ids.join(",")), {
           credentials: "same-origin",
           headers: { Accept: "application/json" },
@@ -96,6 +192,33 @@
         })
         .then(function (data) {
           (data.flows || []).forEach(apply);
+        });
+    }
+
+    function schedule() {
+      if (timer === null) {
+        var base = anyActive() ? interval : idleInterval;
+        timer = window.setTimeout(poll, base * Math.min(Math.pow(2, failures), MAX_BACKOFF));
+      }
+    }
+
+    function poll() {
+      timer = null;
+      var ids = idsOnScreen();
+      if (!ids.length) {
+        return;
+      }
+      if (document.hidden) {
+        schedule();
+        return;
+      }
+      var batches = [];
+      for (var index = 0; index < ids.length; index += maxIds) {
+        batches.push(fetchBatch(ids.slice(index, index + maxIds)));
+      }
+      inFlight = true;
+      Promise.all(batches)
+        .then(function () {
           failures = 0;
           config.setAttribute("data-last-poll", String(Date.now()));
         })
@@ -109,7 +232,11 @@
     }
 
     document.addEventListener("visibilitychange", function () {
-      if (!document.hidden && timer === null && !inFlight) {
+      if (!document.hidden && !inFlight) {
+        if (timer !== null) {
+          window.clearTimeout(timer);
+          timer = null;
+        }
         poll();
       }
     });
