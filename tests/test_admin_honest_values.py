@@ -238,3 +238,16 @@ def test_the_poll_is_bounded_escaped_and_links_only_http(admin_client):
 
     too_many = ",".join(str(uuid.uuid4()) for _ in range(POLL_MAX_IDS + 1))
     assert admin_client.get(admin_url("aurora") + "poll/", {"ids": too_many}).status_code == 400
+
+
+@pytest.mark.parametrize("family", FAMILY_NAMES)
+def test_a_job_page_never_shows_the_sites_webhook_secret(admin_client, settings, family):
+    secret = "admin-page-webhook-secret-0123456789"
+    settings.CREATIFY = {**settings.CREATIFY, "WEBHOOK_SECRET": secret}
+    url = f"https://site.example/creatify/webhook/{secret}/"
+    job = payload(family, status="done", webhook_url=url)
+    mirror(family, job)
+    page = change_page(admin_client, family, job)
+    assert secret not in page
+    # Shown redacted, both as the field and in the payload Creatify sent.
+    assert page.count("https://site.example/creatify/webhook/[redacted]/") == 2

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import outputs
 from ..archive import archiving_enabled
 from ..models import CreatifyJob
+from ..webhook_urls import redact_secrets
 from . import cells, display, players
 
 #: Where the changelist leaves each row's link to its page (filters kept), for the job cell.
@@ -138,7 +139,8 @@ class JobColumns:
 
     @admin.display(description=_("webhook URL"))
     def webhook_display(self, obj: CreatifyJob):
-        return players.plain_url(obj.webhook_url)
+        # The site's own webhook URL holds its secret: a page never shows it.
+        return players.plain_url(redact_secrets(obj.webhook_url))
 
     @admin.display(description=_("raw payload"))
     def raw_display(self, obj: CreatifyJob):

@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 
 from ..models import CreatifyJob
 from ..safe_urls import safe_url
+from ..webhook_urls import redact_secrets
 from .display import empty
 
 # A preview at one of these paths is a video file; any other is a page at Creatify.
@@ -174,7 +175,9 @@ def editor_link(flow: CreatifyJob, now: datetime | None = None) -> SafeString:
 
 
 def raw_payload(flow: CreatifyJob) -> SafeString:
-    text = json.dumps(flow.raw, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+    text = json.dumps(
+        redact_secrets(flow.raw), indent=2, sort_keys=True, ensure_ascii=False, default=str
+    )
     return format_html(
         '<details class="creatify-raw"><summary>{}</summary><pre>{}</pre></details>',
         ngettext(

@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin, messages
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .. import hints, tasks
 from ..exceptions import excerpt
+from ..families import FAMILIES
 from ..models import WebhookEvent
 from ..paginator import EstimatedCountPaginator
 from . import display
@@ -25,15 +27,16 @@ from .search import BoundedSearchMixin
 
 class WebhookEventAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = (
-        "received_at",
-        "flow_id",
-        "family",
+        "received",
+        "job",
+        "family_label",
         "outcome",
         "hints",
-        "remote_addr",
-        "processed_at",
+        "sender",
+        "processed",
         "short_error",
     )
+    list_display_links = ("received",)
     list_filter = ("outcome", FamilyListFilter)
     search_fields = ("=flow_id",)
     date_hierarchy = None
@@ -57,7 +60,7 @@ class WebhookEventAdmin(BoundedSearchMixin, admin.ModelAdmin):
     exclude = ("payload",)
 
     class Media:
-        css = {"all": ["django_creatify/admin.css"]}
+        css = {"all": ["django_creatify/admin.css", "django_creatify/changelist.css"]}
 
     def get_empty_value_display(self):
         return display.empty()
@@ -73,6 +76,42 @@ class WebhookEventAdmin(BoundedSearchMixin, admin.ModelAdmin):
         if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
             return queryset.defer("payload", "body_excerpt")
         return queryset
+
+    @admin.display(description=_("received"), ordering="received_at")
+    def received(self, obj: WebhookEvent) -> str:
+        return display.short_datetime(obj.received_at)
+
+    @admin.display(description=_("processed"), ordering="processed_at")
+    def processed(self, obj: WebhookEvent) -> str:
+        return display.short_datetime(obj.processed_at)
+
+    @admin.display(description=_("job"))
+    def job(self, obj: WebhookEvent) -> str:
+        """The job's id, a link to its page when the event's family is known (no query:
+        the link is built from the family and the id)."""
+        if obj.flow_id is None:
+            return display.empty()
+        text = format_html(
+            '<span class="creatify-job-id" title="{}">{}</span>', obj.flow_id, obj.flow_id
+        )
+        family = FAMILIES.get(obj.family or "")
+        if family is None:
+            return text
+        meta = family.model._meta
+        try:
+            url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.flow_id])
+        except NoReverseMatch:
+            return text
+        return format_html('<a href="{}">{}</a>', url, text)
+
+    @admin.display(description=_("from"), ordering="remote_addr")
+    def sender(self, obj: WebhookEvent) -> str:
+        return obj.remote_addr or display.empty()
+
+    @admin.display(description=_("family"), ordering="family")
+    def family_label(self, obj: WebhookEvent) -> str:
+        family = FAMILIES.get(obj.family or "")
+        return family.label if family else display.empty()
 
     @admin.display(description=_("error"))
     def short_error(self, obj: WebhookEvent) -> str:
