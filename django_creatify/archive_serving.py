@@ -9,14 +9,20 @@ requests, so one range is honoured (206); a file is read in chunks, never whole.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import PurePosixPath
+from typing import IO, TYPE_CHECKING
 
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from .archive import archive_storage
 from .downloads import CHUNK_BYTES
+
+if TYPE_CHECKING:
+    from .models import ArchivedOutput
 
 _RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")  # longer numbers: no range
 # The type the file host declared is remote data: served inline from the site's origin,
@@ -25,7 +31,7 @@ _RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")  # longer numbers: no rang
 _INLINE_TYPES = re.compile(r"^(video/[\w.+-]+|audio/[\w.+-]+|image/(png|jpeg|gif|webp|avif))$")
 
 
-def archived_file_response(request, row) -> HttpResponse:
+def archived_file_response(request: HttpRequest, row: ArchivedOutput) -> HttpResponseBase:
     """The file of ``row`` (an :class:`~django_creatify.models.ArchivedOutput`)."""
     storage = archive_storage()
     try:
@@ -34,7 +40,7 @@ def archived_file_response(request, row) -> HttpResponse:
         raise Http404(_("The archived file is missing from the storage.")) from None
     size = row.size
     wanted = _requested_range(request.headers.get("Range", ""), size)
-    if wanted == "unsatisfiable":
+    if isinstance(wanted, str):  # "unsatisfiable"
         handle.close()
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
@@ -42,23 +48,23 @@ def archived_file_response(request, row) -> HttpResponse:
     start, end = wanted or (0, size - 1)
     length = max(0, end - start + 1)
     inline = bool(_INLINE_TYPES.match(row.content_type or ""))
-    response = StreamingHttpResponse(
+    streamed = StreamingHttpResponse(
         _chunks(handle, start, length),
         status=206 if wanted else 200,
         content_type=row.content_type if inline else "application/octet-stream",
     )
-    response["Content-Length"] = str(length)
-    response["Accept-Ranges"] = "bytes"
+    streamed["Content-Length"] = str(length)
+    streamed["Accept-Ranges"] = "bytes"
     if wanted:
-        response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    response["Content-Disposition"] = content_disposition_header(
-        not inline, PurePosixPath(row.path).name
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        streamed["Content-Range"] = f"bytes {start}-{end}/{size}"
+    disposition = content_disposition_header(not inline, PurePosixPath(row.path).name)
+    if disposition:  # None only for a path without a file name
+        streamed["Content-Disposition"] = disposition
+    streamed["X-Content-Type-Options"] = "nosniff"
+    streamed["Content-Security-Policy"] = "default-src 'none'; sandbox"
     # The file is the site's, readable only by those the caller let in.
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    streamed["Cache-Control"] = "private, max-age=3600"
+    return streamed
 
 
 def _requested_range(header: str, size: int) -> tuple[int, int] | str | None:
@@ -84,7 +90,7 @@ def _requested_range(header: str, size: int) -> tuple[int, int] | str | None:
     return start, end
 
 
-def _chunks(handle, start: int, length: int):
+def _chunks(handle: IO[bytes], start: int, length: int) -> Iterator[bytes]:
     try:
         if start:
             handle.seek(start)

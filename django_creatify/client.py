@@ -14,10 +14,10 @@ import time
 import uuid
 from array import array
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 
@@ -44,6 +44,7 @@ STREAM_CHUNK_BYTES = 256 * 1024
 # Enough of an error answer to a listing to show it; the rest is not read.
 ERROR_BODY_BYTES = 64 * 1024
 USER_AGENT = f"django-creatify/{__version__}"
+_T = TypeVar("_T")
 
 
 def pause(seconds: float) -> None:
@@ -63,7 +64,7 @@ def normalize_ids(ids: Iterable[str | uuid.UUID]) -> list[str]:
     return list(seen)
 
 
-def chunked(items: list, size: int) -> Iterator[list]:
+def chunked(items: list[_T], size: int) -> Iterator[list[_T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -144,10 +145,7 @@ class CreatifyClient:
     # -- any job family (``path``: its list path, ``/api/<family>/``) ------------------
 
     def list_jobs(
-        self,
-        path: str,
-        ids: Iterable[str | uuid.UUID] | None = None,
-        ordering: str | None = None,
+        self, path: str, ids: Iterable[str | uuid.UUID] | None = None, ordering: str | None = None
     ) -> list[dict[str, Any]]:
         """Every job, or just ``ids`` (split into requests of at most 100 ids)."""
         params: dict[str, str] = {}
@@ -162,10 +160,7 @@ class CreatifyClient:
 
     @contextmanager
     def open_listing(
-        self,
-        path: str,
-        ids: Iterable[str | uuid.UUID] | None = None,
-        ordering: str | None = None,
+        self, path: str, ids: Iterable[str | uuid.UUID] | None = None, ordering: str | None = None
     ) -> Iterator[JsonArrayBody]:
         """The list response (every job, or at most 100 ``ids``) as a spooled body.
 
@@ -235,7 +230,9 @@ class CreatifyClient:
         (canonical,) = normalize_ids([job_id])
         return _job_object(self._request("GET", f"{path}{canonical}/"), f"job {canonical}")
 
-    def create_job(self, path: str, body: dict[str, Any], *, preview: bool = False) -> dict:
+    def create_job(
+        self, path: str, body: dict[str, Any], *, preview: bool = False
+    ) -> dict[str, Any]:
         """POST a new job (or, with ``preview``, a preview of one); returns Creatify's
         answer, the new job."""
         target = f"{path}preview/" if preview else path
@@ -274,7 +271,7 @@ class CreatifyClient:
 
     def open_aurora_listing(
         self, ids: Iterable[str | uuid.UUID] | None = None, ordering: str | None = None
-    ):
+    ) -> AbstractContextManager[JsonArrayBody]:
         return self.open_listing(AURORA_PATH, ids, ordering)
 
     def iter_aurora(self, ordering: str | None = None) -> Iterator[dict[str, Any]]:

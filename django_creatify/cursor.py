@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import IO, NoReturn
+from typing import NoReturn, Protocol
 
 READ_BYTES = 64 * 1024
 # The consumed front of the buffer is dropped once it is this large, not on every read.
@@ -43,7 +43,17 @@ _OPEN_BRACE, _OPEN_BRACKET, _QUOTE = b'{["'
 _ID_KEY = b'"id"'
 
 
-def first_balanced_end(data: bytearray, start: int, limit: int, tries: int) -> re.Match | None:
+class BodyFile(Protocol):
+    """What a body is read from: a binary file, or a :class:`~.spool.SpoolReader`."""
+
+    def seek(self, offset: int, /) -> int: ...
+
+    def read(self, size: int, /) -> bytes: ...
+
+
+def first_balanced_end(
+    data: bytearray, start: int, limit: int, tries: int
+) -> re.Match[bytes] | None:
     """The first likely end of the object at ``start`` (at most ``tries`` of them, within
     ``limit`` bytes) where as many ``}`` as ``{`` lie between, strings not told apart.
 
@@ -69,7 +79,7 @@ class Cursor:
 
     def __init__(
         self,
-        file: IO[bytes],
+        file: BodyFile,
         fail: Callable[[str, int], NoReturn],
         seek: int = 0,
         offset: int | None = None,
@@ -106,7 +116,7 @@ class Cursor:
         if index < len(self.data) and self.data[index] not in _WHITESPACE_BYTES:
             return self.data[index]
         while True:
-            index = _WHITESPACE.match(self.data, self.at - self.base).end()
+            index = _WHITESPACE.match(self.data, self.at - self.base).end()  # type: ignore[union-attr]  # a *-pattern: always matches
             self.at = self.base + index
             if index < len(self.data):
                 return self.data[index]
@@ -158,7 +168,7 @@ class Cursor:
         first = self.data[start - self.base]
         if first not in (_OPEN_BRACE, _OPEN_BRACKET, _QUOTE):
             while True:  # a number, true, false or null; the decoder checks which
-                index = _SCALAR.match(self.data, position - self.base).end()
+                index = _SCALAR.match(self.data, position - self.base).end()  # type: ignore[union-attr]  # a *-pattern: always matches
                 position = self.base + index
                 if index < len(self.data) or not self.more(_keep(start, position, -1, limit)):
                     return position, 0, None
@@ -170,7 +180,7 @@ class Cursor:
             data, base = self.data, self.base
             index = position - base
             if string_at < 0:
-                index = _OUTSIDE_STRINGS.match(data, index).end()
+                index = _OUTSIDE_STRINGS.match(data, index).end()  # type: ignore[union-attr]  # a *-pattern: always matches
                 if index < len(data):
                     byte = data[index]
                     position = base + index + 1
@@ -228,7 +238,7 @@ def _string_stop(data: bytearray, index: int) -> int:
     # Text without escapes, the usual kind, is searched at memchr speed.
     if data.find(b"\\", index, stop) < 0:
         return stop
-    return _STRING_REST.match(data, index).end()
+    return _STRING_REST.match(data, index).end()  # type: ignore[union-attr]  # a *-pattern: always matches
 
 
 def _keep(start: int, position: int, string_at: int, limit: int) -> int:

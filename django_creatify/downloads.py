@@ -55,6 +55,9 @@ class SpoolFile(File):
     """The spool as a Django ``File``: read in large chunks, and movable into place."""
 
     DEFAULT_CHUNK_SIZE = CHUNK_BYTES
+    file: IO[bytes]
+    #: Set by the archive for the storage (S3 sends it as the object's Content-Type).
+    content_type: str | None
 
     def temporary_file_path(self) -> str:
         return self.file.name

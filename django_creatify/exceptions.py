@@ -13,9 +13,12 @@ of the body) and never carries a request header, so it never holds the API key.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 BODY_EXCERPT_CHARS = 300
 #: HTTP statuses worth asking again: throttled, or a server or gateway that may recover.
@@ -76,7 +79,7 @@ class APIError(CreatifyError):
         super().__init__(self.describe())
 
     @property
-    def transient(self) -> bool:  # type: ignore[override]
+    def transient(self) -> bool:  # type: ignore[override]  # computed: a read-only property
         return self.status in TRANSIENT_STATUSES
 
     def describe(self) -> str:
@@ -127,7 +130,14 @@ class RateLimitedError(APIError):
     http_status = 503
     public_message = _("Creatify is rate limiting this site; try again shortly.")
 
-    def __init__(self, status: int, body=None, *, url: str = "", retry_after: float | None = None):
+    def __init__(
+        self,
+        status: int,
+        body: str | bytes | None = None,
+        *,
+        url: str = "",
+        retry_after: float | None = None,
+    ) -> None:
         self.retry_after = retry_after
         super().__init__(status, body, url=url)
 
@@ -137,11 +147,11 @@ class ServerError(APIError):
     Not Implemented, will not change by asking again."""
 
     @property
-    def http_status(self) -> int:  # type: ignore[override]
+    def http_status(self) -> int:  # type: ignore[override]  # computed: a read-only property
         return 503 if self.transient else 502
 
     @property
-    def public_message(self):  # type: ignore[override]
+    def public_message(self) -> StrPromise:  # type: ignore[override]  # computed, read-only
         return UNAVAILABLE if self.transient else APIError.public_message
 
 

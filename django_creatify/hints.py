@@ -167,8 +167,8 @@ def refresh_routed(
     enabled = {family.name: family for family in enabled_families()}
     routed: dict[str, list[str]] = {name: [] for name in enabled}
     unrouted: list[str] = []
-    for job_id, family in hinted:
-        routed.get(family, unrouted).append(job_id)
+    for job_id, family_name in hinted:
+        routed.get(family_name, unrouted).append(job_id)
     for family in enabled.values():
         if not unrouted:
             break
@@ -237,12 +237,13 @@ def requeue(events: QuerySet[WebhookEvent]) -> Requeued:
         .values_list("pk", "flow_id", "outcome")
     )
     for pk, flow_id, outcome in rows.iterator(chunk_size=2000):
+        assert flow_id is not None  # excluded above
         newest.setdefault(flow_id, pk)
         if outcome == Outcome.FAILED:
             failed.append((pk, flow_id))
     result = Requeued()
     room = max(0, int(creatify_settings.WEBHOOK_MAX_PENDING) - pending_events().count())
-    pending_jobs: set[uuid.UUID] = set()
+    pending_jobs: set[uuid.UUID | None] = set()
     made_pending: set[int] = set()
     for ids in chunked(list(newest), DRAIN_CHUNK):
         already = _pending_among(ids)
@@ -262,7 +263,7 @@ def requeue(events: QuerySet[WebhookEvent]) -> Requeued:
     return result
 
 
-def _pending_among(ids: list[uuid.UUID]) -> set[uuid.UUID]:
+def _pending_among(ids: list[uuid.UUID]) -> set[uuid.UUID | None]:
     return set(pending_events().filter(flow_id__in=ids).values_list("flow_id", flat=True))
 
 

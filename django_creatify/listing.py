@@ -38,10 +38,10 @@ import re
 import sys
 from collections.abc import Callable, Container, Generator, Iterator
 from dataclasses import dataclass
-from typing import IO, Any, NoReturn
+from typing import Any, NoReturn
 
 from .conf import creatify_settings
-from .cursor import _GUESS_SPAN, _LIKELY_END, MAX_ITEM_DEPTH, Cursor, first_balanced_end
+from .cursor import _GUESS_SPAN, _LIKELY_END, MAX_ITEM_DEPTH, BodyFile, Cursor, first_balanced_end
 from .exceptions import PayloadError, excerpt
 from .storable import has_unstorable_escape, storable
 
@@ -50,7 +50,7 @@ _OPEN_BRACE, _COMMA, _CLOSE_BRACKET, _OPEN_BRACKET = b"{,]["
 MAX_END_GUESSES = 16
 
 
-def item_digest(data: bytes) -> str:
+def item_digest(data: bytes | bytearray) -> str:
     """What identifies an item's bytes; 128 bits, so unequal bytes never share one."""
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
@@ -104,7 +104,7 @@ class JsonArrayBody:
 
     def __init__(
         self,
-        file: IO[bytes],
+        file: BodyFile,
         *,
         source: str,
         max_item_bytes: int | None = None,
@@ -209,7 +209,7 @@ class JsonArrayBody:
                     end = found.start() + 1
                     following = found.start(1)
                     digest = blake2b(data[at:end], digest_size=16).hexdigest()
-            if digest not in recognised:
+            if digest is None or digest not in recognised:
                 # Whether the items, as far as seen, do not lead with "id".
                 no_lead = found is not None or size - at >= _ID_CUT_WINDOW
                 found = likely_end(data, at)
@@ -246,7 +246,7 @@ class JsonArrayBody:
             at = following
         if taken_end is not None:
             cursor.at = taken_end
-        if run:
+        if run and collect is not None:
             collect(run)
         return index
 
@@ -285,7 +285,7 @@ class JsonArrayBody:
                 if _shallow(data):
                     try:
                         text = data.decode()
-                        data = None  # not held while decoding: a large item costs less
+                        data = None  # type: ignore[assignment]  # not held while decoding: a large item costs less
                         item = self._decoded(text, end - start, index, start, digest)
                     except ValueError:
                         pass  # a wrong guess, not JSON, or a refused number: the walk tells
@@ -294,7 +294,7 @@ class JsonArrayBody:
                         if cut is not None and end != cut:
                             self._ids_lead = False  # the cut was wrong: not the usual shape
                         return item
-                data = text = None
+                data = text = None  # type: ignore[assignment]  # let go before the next guess
         end, depth, item_id = cursor.walk(limit)
         length = end - start
         if length > limit:
@@ -312,7 +312,7 @@ class JsonArrayBody:
             return ListedItem(index, start, length, digest, Unreadable(reason, item_id))
         try:
             text = data.decode()
-            data = None
+            data = None  # type: ignore[assignment]  # not held while decoding
             return self._decoded(text, length, index, start, digest)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             self._fail(str(exc), start)

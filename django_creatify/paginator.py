@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 
@@ -33,8 +34,10 @@ class EstimatedCountPaginator(Paginator):
 
     def _estimate(self) -> int | None:
         queryset = self.object_list
-        query = getattr(queryset, "query", None)
-        if query is None or query.where or query.distinct:
+        if not isinstance(queryset, QuerySet):
+            return None  # a list: len() is cheap
+        query = queryset.query
+        if query.where or query.distinct:
             return None
         connection = connections[queryset.db]
         if connection.vendor != "postgresql":

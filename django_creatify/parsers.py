@@ -89,7 +89,7 @@ def date_time(value: Any) -> datetime:
         raise FieldRejected(f"expected an ISO 8601 date-time, got {describe(value)}")
     try:
         # What parse_datetime tries first, without its overhead: most items take this path.
-        parsed = datetime.fromisoformat(value)
+        parsed: datetime | None = datetime.fromisoformat(value)
     except ValueError:
         try:
             parsed = parse_datetime(value.strip())

@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,10 +85,12 @@ class _NoShortcut:
     """No value is of this type: the field's parser always runs."""
 
 
-_plans: dict[str, tuple] = {}
+#: Per field: its name, the type its value skips the parser as, its parser, its default.
+_Plan = tuple[tuple[str, type, Callable[[Any], Any], Any], ...]
+_plans: dict[str, _Plan] = {}
 
 
-def _plan(family: Family) -> tuple:
+def _plan(family: Family) -> _Plan:
     plan = _plans.get(family.name)
     if plan is None:
         # Plain text arrives as str and is stored as sent, so those fields skip their parser.

@@ -19,7 +19,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO
+from typing import IO, Protocol
 
 import requests
 from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError, SSLError
@@ -267,7 +267,11 @@ def arriving(
         raise requests.exceptions.SSLError(exc) from None
 
 
-def _socket_under(raw: object) -> object | None:
+class _Socket(Protocol):
+    def settimeout(self, value: float | None, /) -> None: ...
+
+
+def _socket_under(raw: object) -> _Socket | None:
     """The socket a urllib3 response reads from, or None where it cannot be reached (each
     read may then wait the whole read timeout, even past the deadline)."""
     sock = getattr(getattr(raw, "connection", None), "sock", None)

@@ -14,8 +14,9 @@ _UNSTORABLE_ESCAPE_BYTES = re.compile(_UNSTORABLE_ESCAPE.pattern.encode())
 
 
 def has_unstorable_escape(content: bytes | str) -> bool:
-    pattern = _UNSTORABLE_ESCAPE if isinstance(content, str) else _UNSTORABLE_ESCAPE_BYTES
-    return pattern.search(content) is not None
+    if isinstance(content, str):
+        return _UNSTORABLE_ESCAPE.search(content) is not None
+    return _UNSTORABLE_ESCAPE_BYTES.search(content) is not None
 
 
 def storable(value: Any) -> Any:

@@ -202,7 +202,7 @@ def check_credits() -> dict:
     when it is below ``CREDITS_WARNING_THRESHOLD``) and refresh the cached figure."""
     balance = credits.refresh_balance()
     limit = credits.threshold()
-    low = balance.known and limit is not None and balance.remaining < limit  # type: ignore[operator]
+    low = balance.known and limit is not None and balance.remaining < limit  # type: ignore[operator]  # known: remaining is a number
     return {"remaining": balance.remaining, "low": low, "error": balance.error}
 
 

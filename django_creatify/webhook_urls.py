@@ -65,4 +65,6 @@ def allowed_for_non_staff(url: str) -> bool:
         host = urlsplit(url).hostname
     except ValueError:
         return False
-    return bool(host) and host.lower() in allowed and not reveals_secret(url)
+    if not host:
+        return False
+    return host.lower() in allowed and not reveals_secret(url)

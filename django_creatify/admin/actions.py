@@ -7,6 +7,7 @@ large selections, ``tasks.refresh_jobs``) and renders through :func:`sync.render
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from celery import group
 from django.contrib import admin, messages
@@ -27,13 +28,18 @@ from .views import describe_result
 # settings name it.
 logger = logging.getLogger("django_creatify.admin.flows")
 
+if TYPE_CHECKING:
+    _JobAdmin = admin.ModelAdmin[CreatifyJob]  # what the mixin is mixed into
+else:
+    _JobAdmin = object
+
 
 def is_renderable(job: CreatifyJob) -> bool:
     """A finished preview without its video yet: what Creatify's ``render/`` takes."""
     return job.status == JobStatus.DONE and bool(job.preview) and not job.output_url
 
 
-class JobActions:
+class JobActions(_JobAdmin):
     family: Family
     #: A selection up to this size is refreshed in the request, with counts to show; a
     #: larger one is queued as Celery tasks of 100 ids each.
@@ -100,10 +106,10 @@ class JobActions:
                 left,
             ) % {"n": left}
             self.message_user(request, text, messages.WARNING)
-        for job, exc in failures:
+        for job, error in failures:
             self.message_user(
                 request,
-                _("Creatify did not render %(job)s: %(error)s") % {"job": job, "error": exc},
+                _("Creatify did not render %(job)s: %(error)s") % {"job": job, "error": error},
                 messages.ERROR,
             )
         return None

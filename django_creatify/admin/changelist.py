@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.views.main import ChangeList
 from django.db import connections
-from django.db.models import Max, Min
+from django.db.models import Field, Max, Min
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -51,7 +51,9 @@ class JobChangeList(ChangeList):
         """
         choices = self._date_hierarchy_choices(self.date_hierarchy)
         # Django 6 labels the links with the field's name.
-        choices["field_name"] = self.model._meta.get_field(self.date_hierarchy).verbose_name
+        field = self.model._meta.get_field(self.date_hierarchy)
+        assert isinstance(field, Field)  # a date or date-time column
+        choices["field_name"] = field.verbose_name
         return choices
 
     def _date_hierarchy_choices(self, field: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ Each reads the row in hand: the changelist loads only the columns these read (se
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.admin.utils import quote
@@ -24,12 +24,21 @@ from . import cells, display, players
 #: Where the changelist leaves each row's link to its page (filters kept), for the job cell.
 CHANGE_URL_ATTRIBUTE = "_creatify_change_url"
 
+if TYPE_CHECKING:
+    _JobAdmin = admin.ModelAdmin[CreatifyJob]  # what the mixin is mixed into
+else:
+    _JobAdmin = object
 
-class JobColumns:
+
+class JobColumns(_JobAdmin):
     #: The field holding a still of the job (set from the family by the job admin).
     poster_field: str | None = None
     #: The family's settings shown in the list (model version, aspect ratio, style).
     setting_fields: tuple[str, ...] = ()
+
+    if TYPE_CHECKING:
+
+        def _url(self, name: str, *args: Any) -> str: ...  # AdminToolViews's
 
     def poster(self, obj: CreatifyJob) -> str | None:
         return self.served(obj, self.poster_field) if self.poster_field else None

@@ -112,7 +112,8 @@ def progress_bar(flow: CreatifyJob) -> SafeString:
 def missing_title(flow: CreatifyJob) -> str:
     if flow.missing_since is None:
         return ""
-    since = formats.localize(timezone.template_localtime(flow.missing_since))
+    # template_localtime (what the admin shows dates with) is missing from django-stubs.
+    since = formats.localize(timezone.template_localtime(flow.missing_since))  # type: ignore[attr-defined]
     return _("No longer listed by Creatify since %(since)s") % {"since": since}
 
 

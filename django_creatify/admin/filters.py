@@ -7,11 +7,16 @@ of the table on every page. Here the values are the ones Creatify documents, fix
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import KNOWN_STATUSES, JobStatus
 from ..families import FAMILIES, Family
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 OTHER = "_other"
 
@@ -23,7 +28,7 @@ class KnownValuesFilter(admin.SimpleListFilter):
     """Fixed choices for one column, and "Other" for the values outside them."""
 
     field_name = ""
-    known: tuple[tuple[str, str], ...] = ()
+    known: tuple[tuple[str, str | StrPromise], ...] = ()
 
     def lookups(self, request, model_admin):
         return [*self.known, (OTHER, _("Other (not yet known)"))]

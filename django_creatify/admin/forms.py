@@ -8,7 +8,7 @@ that Creatify's own 400 (field -> messages) lands on the right field.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +19,9 @@ from ..conf import creatify_settings
 from ..families import AURORA, Family
 from ..payloads import CREATE_FIELDS
 from ..pricing import RESOLUTIONS, price_list
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 # Every field of Aurora's create body, in the order a person fills them in.
 FORM_FIELDS = CREATE_FIELDS
@@ -52,7 +55,7 @@ class CreateForm(forms.Form):
 
     family: Family
     #: What the add page says above the form (the cost, what Creatify fetches).
-    intro = ""
+    intro: str | StrPromise = ""
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
@@ -60,7 +63,8 @@ class CreateForm(forms.Form):
         return tuple(name for name in cls.family.create_fields if name in cls.base_fields)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what Form.clean() returns
         body = {
             name: as_json(cleaned[name])
             for name in self.field_names()
@@ -164,6 +168,7 @@ class AuroraFlowCreateForm(CreateForm):
         super().__init__(*args, **kwargs)
         extra = creatify_settings.AURORA_EXTRA_MODEL_VERSIONS or {}
         field = self.fields["model_version"]
+        assert isinstance(field, forms.ChoiceField)
         field.choices = [
             ("", _("Creatify's default (aurora_v1)")),
             *((name, name) for name in model_versions()),

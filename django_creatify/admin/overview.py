@@ -4,6 +4,7 @@ call to Creatify per ``CREDITS_CACHE_SECONDS`` at most, through :mod:`..credits`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -91,7 +92,7 @@ def credits_per_day(
     values = []
     for offset in range(days):
         day = first + timedelta(days=offset)
-        row = by_day.get(day) or {}
+        row: Mapping[str, Any] = by_day.get(day) or {}
         values.append((day, float(row.get("credits") or 0.0), int(row.get("jobs") or 0)))
     peak = max((credits for _, credits, _ in values), default=0.0) or 1.0
     slot = CHART_WIDTH / days

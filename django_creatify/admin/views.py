@@ -6,9 +6,9 @@ Each reads the database or asks :mod:`django_creatify.sync`; none writes a row i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
@@ -51,7 +51,15 @@ def admin_url(site_name: str, model, name: str, *args: Any) -> str:
     return reverse("{}:{}_{}_{}".format(*info), args=args)
 
 
-class AdminToolViews:
+if TYPE_CHECKING:
+    from ..models import CreatifyJob
+
+    _JobAdmin = admin.ModelAdmin[CreatifyJob]  # what the mixin is mixed into
+else:
+    _JobAdmin = object
+
+
+class AdminToolViews(_JobAdmin):
     """The extra URLs of a job admin."""
 
     family: Family

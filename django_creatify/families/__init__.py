@@ -60,8 +60,10 @@ def enabled_families() -> list[Family]:
     return [family for family in FAMILIES.values() if family.name in wanted]
 
 
-def family_for_model(model: type | object) -> Family:
-    model_name = getattr(model, "_meta", None) and model._meta.object_name
+def family_for_model(model: object) -> Family:
+    """The family of a job model (or of one of its rows)."""
+    meta = getattr(model, "_meta", None)
+    model_name = meta and meta.object_name
     for family in FAMILIES.values():
         if family.model_name == model_name:
             return family

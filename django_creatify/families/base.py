@@ -13,9 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..parsers import date_time, integer, json_value, number, short_text, text, uuid_value
+
+if TYPE_CHECKING:
+    from ..models import CreatifyJob
 
 #: A mirrored field: how its remote value is read, and what is stored when it is absent.
 FieldSpec = tuple[Callable[[Any], Any], Any]
@@ -84,10 +87,11 @@ class Family:
         return tuple(self.fields)
 
     @cached_property
-    def model(self):
+    def model(self) -> type[CreatifyJob]:
         from django.apps import apps
 
-        return apps.get_model("django_creatify", self.model_name)
+        model: type[CreatifyJob] = apps.get_model("django_creatify", self.model_name)
+        return model
 
     @property
     def previews(self) -> bool:

@@ -10,7 +10,7 @@ class AIShort(CreatifyJob):
     """One AI Shorts job, field for field as Creatify's ``/api/ai_shorts/`` object."""
 
     # A plain string in this family's schema, not a UUID.
-    media_job = models.TextField(_("media job"), null=True, blank=True)
+    media_job = models.TextField(_("media job"), null=True, blank=True)  # type: ignore[assignment]  # not a UUID here
     video_output = models.TextField(_("video URL"), null=True, blank=True)
     is_hidden = models.BooleanField(_("hidden"), default=False)
     permission_type = models.CharField(_("permission"), max_length=64, blank=True, default="")

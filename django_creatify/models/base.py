@@ -4,6 +4,7 @@ bookkeeping, and the conveniences the admin and API show."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Self, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -13,12 +14,18 @@ from django.utils.translation import gettext_lazy as _
 from ..choices import FINISHED_STATUSES, JobStatus
 from ..conf import creatify_settings
 
+if TYPE_CHECKING:
+    from ..families import Family
 
-class JobQuerySet(models.QuerySet):
-    def finished(self):
+
+_J = TypeVar("_J", bound="CreatifyJob")
+
+
+class JobQuerySet(models.QuerySet[_J]):
+    def finished(self) -> Self:
         return self.filter(status__in=FINISHED_STATUSES)
 
-    def active(self):
+    def active(self) -> Self:
         """Everything not finished, including statuses Creatify may add later."""
         return self.exclude(status__in=FINISHED_STATUSES)
 
@@ -94,7 +101,7 @@ class CreatifyJob(models.Model):
         return self.name or str(self.id)
 
     @classmethod
-    def family(cls):
+    def family(cls) -> Family:
         from ..families import family_for_model
 
         return family_for_model(cls)

@@ -294,18 +294,19 @@ class Sandbox:
         with self._delivery_lock:
             with self._lock:
                 due = self._store.pop_due(self._clock.now(), self._base())
-            results = []
+            results: list[DeliveredWebhook | DeliveredUpload] = []
             for item in due:
                 if isinstance(item, DueUpload):
                     video = read_media("video.mp4")
-                    sent = upload(item, video, timeout=self.webhook_timeout)
+                    uploaded = upload(item, video, timeout=self.webhook_timeout)
                     with self._lock:
-                        self._uploads.append(sent)
+                        self._uploads.append(uploaded)
+                    results.append(uploaded)
                 else:
                     sent = deliver(item.url, item.payload, timeout=self.webhook_timeout)
                     with self._lock:
                         self._webhooks.append(sent)
-                results.append(sent)
+                    results.append(sent)
             return results
 
     # -- faults and logs -------------------------------------------------------------

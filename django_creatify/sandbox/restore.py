@@ -72,7 +72,8 @@ def restorable_fields(family: Family, payload: Mapping[str, Any]) -> dict[str, A
             # What its render will change is left to the timeline; the length it keeps
             # (and prices by) stays pinned.
             for name in (family.output_field, family.thumbnail_field, "credits_used"):
-                fields.pop(name, None)
+                if name is not None:
+                    fields.pop(name, None)
     else:
         # Computed from the timeline as it goes on; pinned, they would never change.
         for name in family.derived_fields:

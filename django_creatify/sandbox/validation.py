@@ -83,7 +83,9 @@ def _parse_multipart(content_type: str, body: bytes) -> dict[str, Any]:
         name = part.get_param("name", header="content-disposition")
         if not name:
             continue
-        data = part.get_payload(decode=True) or b""
+        data = part.get_payload(decode=True)
+        if not isinstance(data, bytes):
+            data = b""  # None: a part that is itself multipart has no payload of its own
         if part.get_filename() is not None:
             # An uploaded file where a URL belongs: DRF would hand the field a file object.
             fields[str(name)] = _Upload()

@@ -94,12 +94,12 @@ class SandboxApp:
             job_id = match[1]
             with self.lock:
                 job = self.store.get(job_id) if job_id in self.store else None
-                name = job.fields.get("name") if job else None
+                job_name = job.fields.get("name") if job else None
                 token = self.store.editor_token(job.id) if job else None
             token_ok = token is not None and hmac.compare_digest(
                 request.query.get("token", "").encode(), token.encode()
             )
-            return serve_editor(request, job_id, token_ok=token_ok, name=name)
+            return serve_editor(request, job_id, token_ok=token_ok, name=job_name)
         if path == "/":
             return json_response(
                 200,

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from ..client import CreatifyClient
 from ..families import AURORA
 from .creation import (
     create_aurora_flow,
@@ -35,13 +36,16 @@ from .result import SyncResult
 
 
 def sync_aurora_flows(
-    ids: Iterable[str | uuid.UUID] | None = None, ordering: str | None = None, *, client=None
+    ids: Iterable[str | uuid.UUID] | None = None,
+    ordering: str | None = None,
+    *,
+    client: CreatifyClient | None = None,
 ) -> SyncResult:
     """Fetch every Aurora job (or ``ids``) and write what changed: see :func:`sync_jobs`."""
     return sync_jobs(AURORA, ids, ordering, client=client)
 
 
-def refresh_active_aurora_flows(*, client=None) -> SyncResult:
+def refresh_active_aurora_flows(*, client: CreatifyClient | None = None) -> SyncResult:
     return refresh_active_jobs(AURORA, client=client)
 
 

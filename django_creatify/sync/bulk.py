@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connections, models
@@ -29,6 +29,9 @@ from django.db import connections, models
 from ..client import chunked
 from ..families import Family
 from ..payloads import ParsedJob
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
 
 #: The sync's own columns, written after the family's mirrored fields.
 BOOKKEEPING_FIELDS = ("raw", "raw_digest", "synced_at", "editor_url_fetched_at", "missing_since")
@@ -71,13 +74,13 @@ class MirrorTable:
         self.fields = ("id", *family.mirrored_fields, *BOOKKEEPING_FIELDS)
         quote = connection.ops.quote_name
         self._table = quote(model._meta.db_table)
-        self._columns = [quote(model._meta.get_field(name).column) for name in self.fields]
+        self._columns = [quote(_column(model, name)) for name in self.fields]
         self._mirrored_values = itemgetter(*family.mirrored_fields)
         self._native_uuid = native = connection.features.has_native_uuid_field
         # PostgreSQL's UUID text is Python's ``str`` of it; text keys load and hash in C,
         # where the driver would build a UUID object per stored row.
         self._text_keys = connection.vendor == "postgresql"
-        self.key = (str if self._text_keys else _same) if native else _hex
+        self.key: Callable[[Any], Any] = (str if self._text_keys else _same) if native else _hex
         self._conversions = self._plan_conversions()
         json_mark = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
         self._marks = [
@@ -139,7 +142,7 @@ class MirrorTable:
                     with copy(f"COPY {self._table} ({columns}) FROM STDIN") as stream:
                         for values in params:
                             stream.write_row(values)
-                except self.connection.Database.IntegrityError:
+                except self.connection.Database.IntegrityError:  # type: ignore[attr-defined]  # set by each backend
                     raise InsertConflict from None
                 return
             # Identifiers come from model metadata, quoted by the backend; values are parameters.
@@ -175,9 +178,8 @@ class MirrorTable:
         per-row conversions would cost more than the query.
         """
         quote = self.connection.ops.quote_name
-        meta = self.model._meta
         pk, digest, missing = (
-            quote(meta.get_field(name).column) for name in ("id", "raw_digest", "missing_since")
+            quote(_column(self.model, name)) for name in ("id", "raw_digest", "missing_since")
         )
         # Rows come out as (key, digest) pairs, so that the dict takes them without a
         # Python step per row.
@@ -222,13 +224,20 @@ def _memo(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return converted
 
 
-def _sqlite_datetime(connection) -> Callable[[Any], Any]:
+def _column(model: type[models.Model], name: str) -> str:
+    """The column of one of the model's concrete fields (every field a sync reads or writes)."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column, f"{name} has no column"
+    return field.column
+
+
+def _sqlite_datetime(connection: BaseDatabaseWrapper) -> Callable[[Any], Any]:
     """Django's SQLite datetime adaptation (naive, in the connection's time zone, as text)
     in one step per value instead of several calls."""
     if not settings.USE_TZ:
         return connection.ops.adapt_datetimefield_value
     zone = connection.timezone
-    if zone.utcoffset(None) != timedelta(0):
+    if zone is None or zone.utcoffset(None) != timedelta(0):
         return connection.ops.adapt_datetimefield_value
 
     def adapt(value: datetime | None) -> str | None:

@@ -9,7 +9,7 @@ through the same pipeline as a listing.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..client import CreatifyClient
 from ..exceptions import PayloadError
@@ -18,15 +18,20 @@ from ..payloads import create_body
 from ..webhook_urls import default_webhook_url
 from .pipeline import apply_payloads
 
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+    from ..models import CreatifyJob
+
 
 def create_job(
     family: Family | str,
     *,
     step: str = CREATE,
-    created_by=None,
+    created_by: AbstractBaseUser | None = None,
     client: CreatifyClient | None = None,
     **fields: Any,
-):
+) -> CreatifyJob:
     """Create a job at Creatify (``step`` ``create`` or ``preview``) from the family's
     create fields and mirror Creatify's answer.
 
@@ -44,7 +49,9 @@ def create_job(
     return record_created_job(family, created, created_by=created_by)
 
 
-def render_job(family: Family | str, job_id: str | uuid.UUID, *, client=None):
+def render_job(
+    family: Family | str, job_id: str | uuid.UUID, *, client: CreatifyClient | None = None
+) -> CreatifyJob:
     """Ask Creatify to render a previewed job; mirror the job as Creatify answers."""
     family = get_family(family)
     if RENDER not in family.steps:
@@ -54,7 +61,9 @@ def render_job(family: Family | str, job_id: str | uuid.UUID, *, client=None):
     return record_created_job(family, rendered)
 
 
-def record_created_job(family: Family | str, payload: dict[str, Any], *, created_by=None):
+def record_created_job(
+    family: Family | str, payload: dict[str, Any], *, created_by: AbstractBaseUser | None = None
+) -> CreatifyJob:
     """Mirror a job Creatify just made or changed (its answer) and note who asked for it."""
     family = get_family(family)
     result = apply_payloads(family, [payload])
@@ -70,12 +79,19 @@ def record_created_job(family: Family | str, payload: dict[str, Any], *, created
     return rows.get(pk=job_id)
 
 
-def create_aurora_flow(*, created_by=None, client: CreatifyClient | None = None, **fields: Any):
+def create_aurora_flow(
+    *,
+    created_by: AbstractBaseUser | None = None,
+    client: CreatifyClient | None = None,
+    **fields: Any,
+) -> CreatifyJob:
     """Create an Aurora job: :func:`create_job` of the Aurora family."""
     return create_job(AURORA, created_by=created_by, client=client, **fields)
 
 
-def record_created_flow(payload: dict[str, Any], *, created_by=None):
+def record_created_flow(
+    payload: dict[str, Any], *, created_by: AbstractBaseUser | None = None
+) -> CreatifyJob:
     return record_created_job(AURORA, payload, created_by=created_by)
 
 

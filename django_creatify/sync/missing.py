@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 
 from ..client import chunked
 from ..conf import creatify_settings
 from .result import SyncResult
+
+if TYPE_CHECKING:
+    from ..models import CreatifyJob
 
 logger = logging.getLogger("django_creatify.sync")
 
@@ -24,7 +27,11 @@ def unwritten_since(started: datetime) -> Q:
 
 
 def mark_missing(
-    model, result: SyncResult, candidates: list[Any], present: int, started: datetime
+    model: type[CreatifyJob],
+    result: SyncResult,
+    candidates: list[Any],
+    present: int,
+    started: datetime,
 ) -> None:
     """Mark ``candidates`` (of ``present`` rows not yet missing) missing, unless that many
     look like a glitch of the listing rather than jobs Creatify deleted."""
@@ -46,7 +53,7 @@ def mark_missing(
     result.missing = mark_missing_rows(model, gone, started)
 
 
-def unwritten(model, candidates: list[Any], started: datetime) -> list[Any]:
+def unwritten(model: type[CreatifyJob], candidates: list[Any], started: datetime) -> list[Any]:
     """The candidates nothing has written since the sync started (read before the listing
     was fetched): a job created meanwhile through the API, a webhook's refresh or another
     sync is absent from the listing because it is new, not because it is gone."""
@@ -58,7 +65,7 @@ def unwritten(model, candidates: list[Any], started: datetime) -> list[Any]:
     ]
 
 
-def mark_missing_rows(model, candidates: list[Any], started: datetime) -> int:
+def mark_missing_rows(model: type[CreatifyJob], candidates: list[Any], started: datetime) -> int:
     # The same condition again: a row written between the read above and this update is
     # left alone.
     marked = 0

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -70,6 +70,7 @@ def sync_jobs(
     requests_before = client.request_count
     try:
         table = MirrorTable(family, router.db_for_write(family.model))
+        chunks: list[list[str] | None]
         chunks = [None] if wanted is None else list(chunked(wanted, MAX_IDS_PER_REQUEST))
         with ExitStack() as spools:
             spools.enter_context(collector_paused())
@@ -89,7 +90,13 @@ def sync_jobs(
     return result
 
 
-def _fetch(client, family: Family, spools: list[BodySpool], chunks: list, ordering) -> None:
+def _fetch(
+    client: CreatifyClient,
+    family: Family,
+    spools: list[BodySpool],
+    chunks: list[list[str] | None],
+    ordering: str | None,
+) -> None:
     try:
         for spool, chunk in zip(spools, chunks, strict=True):
             client.fill_listing(spool, family.path, ids=chunk, ordering=ordering)
@@ -98,7 +105,13 @@ def _fetch(client, family: Family, spools: list[BodySpool], chunks: list, orderi
             spool.finish(complete=False)
 
 
-def _scanned_as_they_arrive(family: Family, table: MirrorTable, wanted, spools, fetch) -> _Scanned:
+def _scanned_as_they_arrive(
+    family: Family,
+    table: MirrorTable,
+    wanted: list[str] | None,
+    spools: list[BodySpool],
+    fetch: Callable[[], None],
+) -> _Scanned:
     """The first pass over the listings, each read as it arrives: one thread fetches them
     while this one reads the stored digests and then the bodies, so that the database,
     the network and the parsing wait for one another as little as they can. (The digests
@@ -151,7 +164,9 @@ def active_job_ids(family: Family | str) -> list[str]:
     return [str(pk) for pk in rows.values_list("pk", flat=True)]
 
 
-def refresh_active_jobs(family: Family | str, *, client: CreatifyClient | None = None):
+def refresh_active_jobs(
+    family: Family | str, *, client: CreatifyClient | None = None
+) -> SyncResult:
     """Re-read every unfinished job of a family, with ``ids=`` in chunks of 100."""
     return sync_jobs(family, ids=active_job_ids(family), client=client)
 
@@ -197,7 +212,7 @@ class _Scanned:
         self.unchanged = 0
         self.kept: list[ListedItem] = []
         self.kept_bytes = 0
-        self.noted: list[tuple[JsonArrayBody, array]] = []
+        self.noted: list[tuple[JsonArrayBody, array[int]]] = []
 
     def add(self, listing: JsonArrayBody) -> None:
         """Scan one listing; what it found counts only once its scan has ended."""
@@ -228,7 +243,12 @@ class _Scanned:
 
 
 def _write_scanned(
-    family: Family, scanned: _Scanned, *, started: datetime, ids: list[str] | None, table
+    family: Family,
+    scanned: _Scanned,
+    *,
+    started: datetime,
+    ids: list[str] | None,
+    table: MirrorTable,
 ) -> SyncResult:
     """The second pass: decode and write the items the first one left, a batch per
     transaction, then mark what a complete listing lacked."""
@@ -239,6 +259,9 @@ def _write_scanned(
     result.unchanged = len(scanned.recognised)
     batch_size = creatify_settings.SYNC_BATCH_SIZE
     kept = scanned.kept
+    # Lists of the kept items, then lazy re-reads of the noted ones: a batch of those is
+    # decoded only as it is written, so they are never all held at once.
+    batches: list[Iterable[ListedItem]]
     batches = [kept[start : start + batch_size] for start in range(0, len(kept), batch_size)]
     scanned.kept = []
     for listing, positions in scanned.noted:
@@ -293,9 +316,9 @@ def _mark_unlisted(
     table: MirrorTable,
     stored: dict[Any, str | None],
     seen: set[Any],
-    result,
-    started,
-    recognised: set[str] = frozenset(),
+    result: SyncResult,
+    started: datetime,
+    recognised: Container[str] = frozenset(),
 ) -> None:
     """One rule for every complete listing: rows present before it and absent from it
     (listed: recognised by their digest, or seen by their key)."""
@@ -309,7 +332,7 @@ def _mark_unlisted(
     mark_missing(table.model, result, unlisted, present, started)
 
 
-def _read_again(listing: JsonArrayBody, positions: array) -> Iterator[ListedItem]:
+def _read_again(listing: JsonArrayBody, positions: array[int]) -> Iterator[ListedItem]:
     for at in range(0, len(positions), 3):
         index, offset, length = positions[at : at + 3]
         yield listing.read(offset, length, index)

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from ..archive import archiving_enabled, queue_archive
 from ..signals import aurora_status_changed, job_status_changed
 from ..statuses import DONE
 from .bulk import JobRow
+
+if TYPE_CHECKING:
+    from django.dispatch import Signal
+
+    from ..models import CreatifyJob
 
 logger = logging.getLogger("django_creatify.sync")
 
@@ -20,7 +26,7 @@ class Transition:
     status: str
 
 
-def has_listeners(model) -> bool:
+def has_listeners(model: type[CreatifyJob]) -> bool:
     """Whether a sync must work out its transitions: for a receiver, or for the archive,
     which copies a job's outputs once it is done."""
     return (
@@ -30,7 +36,7 @@ def has_listeners(model) -> bool:
     )
 
 
-def announce(model, transitions: list[Transition]) -> None:
+def announce(model: type[CreatifyJob], transitions: list[Transition]) -> None:
     family = model.family().name
     aurora = _is_aurora(model)
     if job_status_changed.has_listeners(model) or aurora_status_changed.has_listeners(model):
@@ -55,7 +61,7 @@ def announce(model, transitions: list[Transition]) -> None:
             queue_archive(family, done)
 
 
-def _report(signal, job, responses) -> None:
+def _report(signal: Signal, job: CreatifyJob, responses: list[tuple[Any, Any]]) -> None:
     name = "aurora_status_changed" if signal is aurora_status_changed else "job_status_changed"
     for receiver, response in responses:
         if isinstance(response, Exception):
@@ -64,11 +70,11 @@ def _report(signal, job, responses) -> None:
             )
 
 
-def _is_aurora(model) -> bool:
+def _is_aurora(model: type[CreatifyJob]) -> bool:
     return model._meta.object_name == "AuroraFlow"
 
 
-def instance(model, row: JobRow):
+def instance(model: type[CreatifyJob], row: JobRow) -> CreatifyJob:
     """The row as written, as a model instance for receivers; built only when announced."""
     return model(
         id=row.job.id,

@@ -7,8 +7,9 @@ needs is read of existing rows, and model instances are built only for signal re
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from django.db import transaction
 
@@ -28,6 +29,19 @@ COMPARED_FIELDS = (
     "editor_url_fetched_at",
     "missing_since",
 )
+
+
+class ComparedRow(TypedDict):
+    """What the compare step reads of an existing row (``COMPARED_FIELDS``)."""
+
+    id: uuid.UUID
+    raw: object
+    raw_digest: str
+    updated_at: datetime | None
+    status: str
+    editor_url: str | None
+    editor_url_fetched_at: datetime | None
+    missing_since: datetime | None
 
 
 def write_batch(
@@ -65,7 +79,7 @@ def write_batch(
 
 
 def _write_batch_once(
-    latest: dict[uuid.UUID, ParsedJob], existed: list[uuid.UUID], now: datetime, table
+    latest: dict[uuid.UUID, ParsedJob], existed: list[uuid.UUID], now: datetime, table: MirrorTable
 ) -> SyncResult:
     result = SyncResult()
     using = table.using
@@ -74,16 +88,16 @@ def _write_batch_once(
     transitions: list[Transition] = []
     announcing = has_listeners(table.model)
     with transaction.atomic(using=using):
-        existing = {}
+        existing: dict[uuid.UUID, ComparedRow] = {}
         if existed:
-            existing = {
-                row["id"]: row
-                for row in table.model._default_manager.using(using)
+            rows = (
+                table.model._default_manager.using(using)
                 .select_for_update()
                 .filter(id__in=existed)
                 .order_by("pk")
                 .values(*COMPARED_FIELDS)
-            }
+            )
+            existing = {row["id"]: row for row in cast("Iterable[ComparedRow]", rows)}
         for job in latest.values():
             row = existing.get(job.id)
             if row is None:
@@ -114,7 +128,7 @@ def _write_batch_once(
     return result
 
 
-def _same_payload(job: ParsedJob, row: dict[str, Any]) -> bool:
+def _same_payload(job: ParsedJob, row: ComparedRow) -> bool:
     # Equal digests are equal bytes; otherwise the bytes may still hold the same JSON.
     return (bool(job.digest) and job.digest == row["raw_digest"]) or job.raw == row["raw"]
 
@@ -128,12 +142,12 @@ def _newest_per_id(jobs: list[ParsedJob]) -> dict[uuid.UUID, ParsedJob]:
     return latest
 
 
-def _is_older(job: ParsedJob, row: dict[str, Any]) -> bool:
+def _is_older(job: ParsedJob, row: Mapping[str, Any]) -> bool:
     incoming, stored = job.values["updated_at"], row["updated_at"]
     return incoming is not None and stored is not None and incoming < stored
 
 
-def _editor_url_fetched_at(job: ParsedJob, row: dict[str, Any], now: datetime) -> datetime | None:
+def _editor_url_fetched_at(job: ParsedJob, row: ComparedRow, now: datetime) -> datetime | None:
     url = job.values["editor_url"]
     if not url:
         return None

@@ -67,7 +67,13 @@ class Family:
     @property
     def derived_fields(self) -> tuple[str, ...]:
         """Computed from the job's plan, unless a test pins them."""
-        names = (self.output_field, "credits_used", "duration", "failed_reason", "preview")
+        names: tuple[str, ...] = (
+            self.output_field,
+            "credits_used",
+            "duration",
+            "failed_reason",
+            "preview",
+        )
         names += ("editor_url",)
         return names + ((self.thumbnail_field,) if self.thumbnail_field else ())
 
