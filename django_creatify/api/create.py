@@ -181,7 +181,8 @@ class AIShortCreateSerializer(CreateSerializer):
 
     aspect_ratio = choice_field(ASPECT_RATIOS, required=True)
     script = serializers.CharField()
-    style = choice_field(SHORTS_STYLES, required=True)
+    # DRF's metaclass takes declared fields off the class: Field.style is not shadowed.
+    style = choice_field(SHORTS_STYLES, required=True)  # type: ignore[assignment]
     accent = UUIDText(help_text=_("A voice accent's id (/api/voices/)."))
     caption_setting = json_field(
         CAPTION_SETTING_BYTES, CAPTION_SETTING_DEPTH, validators=[must_be_object]

@@ -57,7 +57,8 @@ class StrictBooleanField(forms.Field):
 
 
 class StrictBooleanFilter(django_filters.BooleanFilter):
-    field_class = StrictBooleanField
+    # Not a NullBooleanField, as the stubs expect: it refuses what that one reads as None.
+    field_class = StrictBooleanField  # type: ignore[assignment]
 
 
 class JobFilter(django_filters.FilterSet):

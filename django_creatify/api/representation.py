@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -103,17 +103,18 @@ def represent(steps: list[Step], instance: Any) -> dict[str, Any]:
 
 
 def _step(field: serializers.Field, model: type[models.Model] | None) -> Step:
+    name = str(field.field_name)  # set when the serializer bound it
     if type(field) is PrimaryKeyRelatedField and _outputs_pk_as_is(field):
         # DRF reads the foreign key's column and outputs the primary key as it is.
         attname = _attname(field, model)
         if attname is not None:
-            return field.field_name, attrgetter(attname), _same
+            return name, attrgetter(attname), _same
     if isinstance(field, serializers.RelatedField):
-        return field.field_name, _related_getter(field), field.to_representation
-    getter = field.get_attribute
+        return name, _related_getter(field), field.to_representation
+    getter: Callable[[Any], Any] = field.get_attribute
     if _plain_attribute(field, model):
-        getter = attrgetter(field.source)
-    return field.field_name, getter, _formatter(field)
+        getter = attrgetter(str(field.source))
+    return name, getter, _formatter(field)
 
 
 def _plain_attribute(field: serializers.Field, model: type[models.Model] | None) -> bool:
@@ -164,7 +165,7 @@ def _formatter(field: serializers.Field) -> Callable[[Any], Any]:
     if kind is serializers.BooleanField and _agrees(field, _same, (True, False)):
         return _boolean(field)
     if kind is serializers.DateTimeField:
-        return _datetime_formatter(field)
+        return _datetime_formatter(cast(serializers.DateTimeField, field))
     return field.to_representation
 
 

@@ -129,8 +129,9 @@ def serializer_for(family: Family | str) -> type[JobSerializer]:
         registered = registration(family)
         output = ("output_url",) if registered.output_url else ()
         fields = ("id", *registered.mirrored_fields, *output, *DERIVED_FIELDS)
-        meta = type("Meta", (), {"model": family.model, "fields": fields})
-        meta.read_only_fields = fields
+        meta = type(
+            "Meta", (), {"model": family.model, "fields": fields, "read_only_fields": fields}
+        )
         made = _serializers[family.name] = type(
             f"{family.model_name}Serializer",
             (JobSerializer,),

@@ -21,4 +21,5 @@ urlpatterns = router.urls
 # 401/403 in JSON. LoginRequiredMiddleware knows only the session, so it would redirect a
 # token client to an HTML login page; DRF 3.16+ marks its views so too, older ones do not.
 for pattern in urlpatterns:
-    login_not_required(pattern.callback)
+    if pattern.callback is not None:
+        login_not_required(pattern.callback)

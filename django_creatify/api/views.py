@@ -9,6 +9,7 @@ in tests) take effect and a client that may not use the API learns nothing of th
 from __future__ import annotations
 
 import logging
+from importlib.util import find_spec
 
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -243,7 +244,17 @@ def viewset_for(family: Family | str) -> type[JobViewSet]:
         "create_serializer_class": registration(family).create_serializer,
         "filterset_class": filterset_for(family, registration(family).choice_filters),
     }
-    return type(f"{family.model_name}ViewSet", bases, attributes)
+    return described(type(f"{family.model_name}ViewSet", bases, attributes))
+
+
+def described(viewset: type[JobViewSet]) -> type[JobViewSet]:
+    """``viewset`` with its OpenAPI description (``api/openapi.py``), when drf-spectacular
+    (the ``openapi`` extra) is installed to read it."""
+    if find_spec("drf_spectacular") is None:
+        return viewset
+    from .openapi import document
+
+    return document(viewset)
 
 
 AuroraFlowViewSet = viewset_for(AURORA)
