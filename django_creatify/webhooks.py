@@ -173,7 +173,7 @@ def client_address(request: HttpRequest) -> str | None:
 
 
 def _declared_length(request: HttpRequest) -> int | None:
-    raw = request.META.get("CONTENT_LENGTH")
+    raw = request.headers.get("content-length")
     if raw is None or raw == "":
         return None
     text = str(raw).strip()

@@ -247,7 +247,7 @@ def test_without_content_length_the_body_is_read_only_up_to_the_limit(queued_tas
         headers=[(b"content-type", b"application/json")],
         _body_file=stream,
     )
-    assert "CONTENT_LENGTH" not in request.META
+    assert "content-length" not in request.headers
     with webhook_settings():
         response = webhooks.aurora_webhook(request, secret=SECRET)
     assert response.status_code == status
