@@ -157,7 +157,7 @@ def installed_python(tmp_path_factory, install_plan) -> Path:
     work = tmp_path_factory.mktemp("install")
     source = work / "source"
     source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy2(ROOT / name, source / name)
     shutil.copytree(
         ROOT / "django_creatify",
