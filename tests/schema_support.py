@@ -84,10 +84,14 @@ def send(client: APIClient, case: schemathesis.Case) -> tuple[str, HttpResponseB
 
 
 def as_received(response: HttpResponseBase, method: str, path: str) -> schemathesis.Response:
-    """A Django test response in schemathesis's terms (a streamed body read whole)."""
+    """A Django test response in schemathesis's terms (a streamed body read whole).
+
+    Not closed here: the test client closes a response itself (a streamed one once read
+    whole) with Django's ``close_old_connections`` held off. Closing it again would send
+    ``request_finished`` to that handler, which closes a connection inside the test's
+    transaction (on PostgreSQL; SQLite's in-memory test database ignores it)."""
     streamed = getattr(response, "streaming", False)
     content = b"".join(response.streaming_content) if streamed else response.content
-    response.close()
     return schemathesis.Response(
         status_code=response.status_code,
         headers={name: [value] for name, value in response.headers.items()},
