@@ -91,6 +91,12 @@ class DemoSandbox:
     def stop(self) -> None:
         self.server.stop()
 
+    def __enter__(self) -> DemoSandbox:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
 
 def split_addr(addr: str) -> tuple[str, int]:
     host, _, port = addr.rpartition(":")

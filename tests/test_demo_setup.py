@@ -65,20 +65,16 @@ def refresh_every_family() -> None:
 
 @pytest.mark.django_db
 def test_a_restarted_demo_keeps_every_job_and_unfinished_ones_carry_on(settings):
-    first = start_demo(settings)
-    try:
+    with start_demo(settings) as first:
         sync_every_family()
         made = make_new_jobs(first)
         first.sandbox.advance(1)
         refresh_every_family()
-    finally:
-        first.stop()
     before = {row.pk: row for row in rows()}
     unfinished = [pk for pk, row in before.items() if row.status not in FINISHED]
     assert {job.pk for job in made} <= set(unfinished)
 
-    second = start_demo(settings)
-    try:
+    with start_demo(settings) as second:
         assert second.seeded == {} and sum(second.restored.values()) == len(before)
         results = sync_every_family()
         assert missing() == [], results
@@ -94,18 +90,13 @@ def test_a_restarted_demo_keeps_every_job_and_unfinished_ones_carry_on(settings)
         assert set(after) == set(before) and missing() == []
         for pk in unfinished:
             assert after[pk].status in FINISHED and after[pk].updated_at > before[pk].updated_at
-    finally:
-        second.stop()
 
 
 @pytest.mark.django_db
 def test_jobs_an_older_demo_marked_missing_are_listed_again(settings):
-    first = start_demo(settings)
-    try:
+    with start_demo(settings) as first:
         sync_every_family()
         made = make_new_jobs(first)
-    finally:
-        first.stop()
     # What a restart used to be: a new sandbox with the seeded jobs alone.
     older = Sandbox(DEMO_API_ID, DEMO_API_KEY, jobs=JOBS, seed=1, manual_clock=True)
     with older.serve() as server:
@@ -113,18 +104,14 @@ def test_jobs_an_older_demo_marked_missing_are_listed_again(settings):
         sync_every_family()
     assert sorted(missing()) == sorted(job.name or str(job.pk) for job in made)
 
-    again = start_demo(settings)
-    try:
+    with start_demo(settings):
         sync_every_family()
         assert missing() == []
-    finally:
-        again.stop()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_job_the_demo_makes_reports_its_end_to_the_webhook_log(live_server, settings):
-    demo = start_demo(settings, site=live_server.url)
-    try:
+    with start_demo(settings, site=live_server.url) as demo:
         sync_every_family()
         (job,) = make_new_jobs(demo, 1)
         assert job.webhook_url.startswith(f"{live_server.url}/creatify/webhook/")
@@ -136,19 +123,14 @@ def test_a_job_the_demo_makes_reports_its_end_to_the_webhook_log(live_server, se
         assert event.payload == delivery.payload
         job.refresh_from_db()
         assert job.status == delivery.payload["status"] in FINISHED
-    finally:
-        demo.stop()
 
 
 @pytest.mark.django_db
 def test_a_fresh_database_gets_seeded_jobs_of_every_family_dated_in_the_past(settings):
-    demo = start_demo(settings)
-    try:
+    with start_demo(settings) as demo:
         assert demo.restored == {}
         assert demo.seeded == {"aurora": JOBS, "lipsyncs": 6, "lipsyncs_v2": 6, "ai_shorts": 6}
         sync_every_family()
-    finally:
-        demo.stop()
     now = timezone.now()
     for row in rows():
         assert row.name and row.created_at <= now and row.updated_at <= now

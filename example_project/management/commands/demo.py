@@ -61,13 +61,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        demo = start_sandbox(
+        with start_sandbox(
             options["sandbox_addr"],
             jobs=options["jobs"],
             seed=options["seed"],
             speed=options["speed"],
-        )
-        try:
+        ) as demo:
             self._use_creatify_settings(demo_creatify_settings(demo.url, site_url(options["addr"])))
             self.check(display_num_errors=False)
             logging.getLogger("django.server").addFilter(HideWebhookSecret())
@@ -94,8 +93,6 @@ class Command(BaseCommand):
                 call_command("runserver", options["addr"], use_reloader=False, skip_checks=True)
             finally:
                 stop.set()
-        finally:
-            demo.stop()
 
     def _use_creatify_settings(self, creatify: dict) -> None:
         # Not override_settings(): it swaps in a settings object without SETTINGS_MODULE,
