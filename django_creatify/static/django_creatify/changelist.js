@@ -8,7 +8,6 @@
 (function () {
   "use strict";
 
-  var KNOWN = ["pending", "in_queue", "running", "done", "failed", "rejected"];
   var MAX_BACKOFF = 12;
   var THUMB_SIZE = 36;
   var SITE_OR_HTTP = /^(https?:\/\/[^\/\s]|\/(?![\/\\]))/i;
@@ -58,10 +57,6 @@
       return typeof value === "string" && SITE_OR_HTTP.test(value) && !CONTROL.test(value)
         ? value
         : null;
-    }
-
-    function cssStatus(status) {
-      return KNOWN.indexOf(status) >= 0 ? status : "other";
     }
 
     function setValue(element, text) {
@@ -144,7 +139,8 @@
     }
 
     function apply(flow) {
-      var css = cssStatus(flow.status);
+      // The server's own badge class: a known status, or "other".
+      var css = flow.status_css;
       var active = flow.is_finished ? "false" : "true";
       elementsFor(flow.id).forEach(function (element) {
         var role = element.getAttribute("data-creatify-role");
