@@ -37,61 +37,25 @@ import json
 import re
 import sys
 from collections.abc import Callable, Container, Generator, Iterator
-from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from .conf import creatify_settings
 from .cursor import _GUESS_SPAN, _LIKELY_END, MAX_ITEM_DEPTH, BodyFile, Cursor, first_balanced_end
 from .exceptions import PayloadError, excerpt
+from .listed import DIGEST_CHARS, RECOGNISED, ListedItem, Unreadable, item_digest
 from .storable import has_unstorable_escape, storable
+
+__all__ = ["RECOGNISED", "JsonArrayBody", "ListedItem", "Unreadable", "item_digest"]
 
 _OPEN_BRACE, _COMMA, _CLOSE_BRACKET, _OPEN_BRACKET = b"{,]["
 # Likely ends tried for one item on a resync before it is walked: one per object it holds.
 MAX_END_GUESSES = 16
-
-
-def item_digest(data: bytes | bytearray) -> str:
-    """What identifies an item's bytes; 128 bits, so unequal bytes never share one."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
-class Recognised:
-    """The value of an item whose digest was known: it was not decoded."""
-
-    def __repr__(self) -> str:
-        return "RECOGNISED"
-
-
-RECOGNISED = Recognised()
-
-
-@dataclass(frozen=True, slots=True)
-class Unreadable:
-    """The value of an item that is whole JSON but was not decoded; a sync skips it."""
-
-    reason: str
-    #: The item's ``"id"``, when it could be found without decoding the item.
-    id: str | None = None
-
-
 # The end of an item just before the next one's "id" key, where Creatify puts it first;
 # looked for this far from an item's start. A larger item is cut another way, and one
 # larger still, or not wholly buffered by then, is left to the item-by-item path.
 _BEFORE_NEXT_ID = re.compile(rb'\}[ \t\n\r]*,[ \t\n\r]*(\{)[ \t\n\r]*"id"[ \t\n\r]*:')
+_COMPACT_BEFORE_NEXT_ID = b'},{"id":'
 _ID_CUT_WINDOW = 16 * 1024
-
-
-@dataclass(slots=True)
-class ListedItem:
-    index: int
-    offset: int
-    length: int
-    #: The digest of the item's bytes; empty for an item too large to be kept.
-    digest: str
-    #: The decoded item, ``RECOGNISED`` or an ``Unreadable``.
-    value: Any
-    #: The item's JSON text, when it can be stored as sent (no NaN, nothing scrubbed).
-    text: str | None = None
 
 
 class JsonArrayBody:
@@ -193,22 +157,37 @@ class JsonArrayBody:
         data = cursor.data
         taken_end = None
         run: list[str] = []
-        blake2b = hashlib.blake2b
+        sha256 = hashlib.sha256
         likely_end = _LIKELY_END.search
         next_item = _BEFORE_NEXT_ID.search
         find = data.find
         at = cursor.at - cursor.base
+        # The needle ends within the span, so an item cut there is within the limit.
+        span = min(limit + len(_COMPACT_BEFORE_NEXT_ID) - 1, _ID_CUT_WINDOW)
         while True:
             base, size = cursor.base, len(data)
             if at < size and data[at] != _OPEN_BRACE:
                 break
+            if collect is not None and self._ids_lead and at < size:
+                # The usual resync, compact items led by "id" and all unchanged, in the
+                # fewest steps per item; anything else falls to the steps below.
+                taken = len(run)
+                while (cut := find(_COMPACT_BEFORE_NEXT_ID, at, at + span)) >= 0:
+                    hashed = sha256(data[at : cut + 1]).hexdigest()[:DIGEST_CHARS]
+                    if hashed not in recognised:
+                        break
+                    run.append(hashed)
+                    at = cut + 2
+                if len(run) > taken:
+                    index += len(run) - taken
+                    taken_end = base + at - 1  # after the last one's "}"
             found = digest = None
             if self._ids_lead:
                 found = next_item(data, at, at + _ID_CUT_WINDOW)
                 if found is not None and found.start() + 1 - at <= limit:
                     end = found.start() + 1
                     following = found.start(1)
-                    digest = blake2b(data[at:end], digest_size=16).hexdigest()
+                    digest = sha256(data[at:end]).hexdigest()[:DIGEST_CHARS]
             if digest is None or digest not in recognised:
                 # Whether the items, as far as seen, do not lead with "id".
                 no_lead = found is not None or size - at >= _ID_CUT_WINDOW
@@ -228,7 +207,7 @@ class JsonArrayBody:
                 end = found.start() + 1
                 if end - at > limit:
                     break
-                digest = blake2b(data[at:end], digest_size=16).hexdigest()
+                digest = sha256(data[at:end]).hexdigest()[:DIGEST_CHARS]
                 if digest not in recognised:
                     break
                 following = found.end() if data[found.end() - 1] == _COMMA else -1

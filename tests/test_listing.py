@@ -42,6 +42,31 @@ def scanned(data: bytes, recognised=frozenset()) -> list:
     return list(body_of(data).scan(recognised))
 
 
+def scanned_in_runs(data: bytes, recognised) -> list:
+    """The scan as a sync runs it, runs of recognised digests handed over whole: each
+    item as ("recognised", digest) or (offset, length, digest), in order."""
+    events: list = []
+
+    def take_run(run: list[str]) -> None:
+        events.extend(("recognised", digest) for digest in run)
+
+    for item in body_of(data).scan(recognised, on_recognised=take_run):
+        if item.value is RECOGNISED:
+            events.append(("recognised", item.digest))
+        else:
+            events.append((item.offset, item.length, item.digest))
+    return events
+
+
+def as_runs(first: list, known: set) -> list:
+    return [
+        ("recognised", item.digest)
+        if item.digest in known
+        else (item.offset, item.length, item.digest)
+        for item in first
+    ]
+
+
 tricky_text = st.sampled_from(
     ["}", "},{", "}, {", "}]", '"', "\\", "{", "é", "\u2028", "x", '},{"id":', '"id"']
 )
@@ -97,8 +122,11 @@ def test_recognised_items_are_found_at_the_same_places_in_any_mix(array, layout,
     if tiny:
         with reading_tiny_pieces():
             again = scanned(body, recognised=known)
+            in_runs = scanned_in_runs(body, known)
     else:
         again = scanned(body, recognised=known)
+        in_runs = scanned_in_runs(body, known)
+    assert in_runs == as_runs(first, known)
     assert [(item.offset, item.length, item.digest) for item in again] == [
         (item.offset, item.length, item.digest) for item in first
     ]
@@ -318,3 +346,4 @@ def test_items_holding_objects_are_recognised_where_the_next_id_begins(array, la
     assert [item.value for item in again] == [
         RECOGNISED if item.digest in known else item.value for item in first
     ]
+    assert scanned_in_runs(body, known) == as_runs(first, known)

@@ -5,6 +5,7 @@ decoded, which are read a second time."""
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from contextlib import contextmanager
 from datetime import datetime
@@ -16,7 +17,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from django_creatify.exceptions import PayloadError
-from django_creatify.listing import JsonArrayBody
+from django_creatify.listing import JsonArrayBody, item_digest
 from django_creatify.models import AuroraFlow
 from django_creatify.sandbox import Fault
 from django_creatify.sync import apply_aurora_payloads, create_aurora_flow, sync_aurora_flows
@@ -42,7 +43,8 @@ def missing_since() -> dict[str, object]:
 
 
 def without_missing(rows: dict) -> dict:
-    return {pk: {**row, "missing_since": None} for pk, row in rows.items()}
+    # The digest too: a listing in other bytes (re-encoded here) stores their digest.
+    return {pk: {**row, "missing_since": None, "raw_digest": ""} for pk, row in rows.items()}
 
 
 # -- missing, in both directions -------------------------------------------------------
@@ -128,6 +130,39 @@ def test_a_job_written_from_a_create_answer_is_rewritten_when_it_changes(creatif
     assert len(row.raw_digest) == 32
     result = sync_aurora_flows()
     assert (result.written, result.unchanged) == (0, 1)
+
+
+def test_a_row_whose_digest_is_not_of_the_listed_bytes_gets_theirs_and_nothing_else(
+    creatify_sandbox, monkeypatch
+):
+    """A stored digest of other bytes (an earlier version's digest, a create's answer,
+    Creatify re-encoding a payload) leaves the row unchanged but for its digest, and the
+    next listing recognises the row without decoding it."""
+    creatify_sandbox.add_jobs(6, seed=7)
+    assert sync_aurora_flows().created == 6
+    ids = list(AuroraFlow.objects.order_by("pk").values_list("pk", flat=True))
+    AuroraFlow.objects.filter(pk__in=ids[:3]).update(raw_digest="0" * 32)
+    AuroraFlow.objects.filter(pk__in=ids[3:4]).update(raw_digest="")
+    before = snapshot()
+    result = sync_aurora_flows()
+    assert (result.unchanged, result.written, result.missing) == (6, 0, 0)
+    after = snapshot()
+    assert without_missing(after) == without_missing(before)
+    listed = {item_digest(item) for item in split_array(served_body(creatify_sandbox))}
+    assert {row["raw_digest"] for row in after.values()} == listed
+
+    decoded: list = []
+    original = json.JSONDecoder.raw_decode
+    syncing = threading.current_thread()
+
+    def counting(self, text, *args, **kwargs):
+        if threading.current_thread() is syncing:  # not the sandbox's server thread
+            decoded.append(text)
+        return original(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(json.JSONDecoder, "raw_decode", counting)
+    assert sync_aurora_flows().unchanged == 6
+    assert decoded == []
 
 
 # -- listings refused whole ------------------------------------------------------------

@@ -169,6 +169,17 @@ class MirrorTable:
         with self.connection.cursor() as cursor:
             cursor.executemany(sql, params)
 
+    def set_digests(self, digests: Sequence[tuple[Any, str]]) -> None:
+        """Store new payload digests ``(UUID, digest)`` of rows, in one ``executemany``."""
+        if not digests:
+            return
+        quote = self.connection.ops.quote_name
+        pk, digest = (quote(_column(self.model, name)) for name in ("id", "raw_digest"))
+        stored_as = _same if self._native_uuid else _hex
+        params = [(value, stored_as(job_id)) for job_id, value in digests]
+        with self.connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {self._table} SET {digest} = %s WHERE {pk} = %s", params)
+
     def stored_digests(self, job_ids: list[Any] | None = None) -> dict[Any, str | None]:
         """Key -> payload digest of the mirrored rows (all, or those of the UUIDs
         ``job_ids``); ``None`` for rows already marked missing, so that they are never

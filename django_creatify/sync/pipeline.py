@@ -206,6 +206,8 @@ class _Scanned:
     def __init__(self, stored: dict[Any, str | None]) -> None:
         self.stored = stored
         self.by_digest = {digest: pk for pk, digest in stored.items() if digest}
+        #: How many stored rows were not marked missing.
+        self.present = len(stored) - [*stored.values()].count(None)
         #: The digests of the items recognised: each names its row (digests hash faster
         #: than the keys, UUIDs on PostgreSQL).
         self.recognised: set[str] = set()
@@ -276,7 +278,8 @@ def _write_scanned(
         if jobs:
             write_batch(jobs, started, result, table, stored=stored)
     if ids is None:
-        _mark_unlisted(table, stored, seen, result, started, scanned.recognised)
+        if len(scanned.recognised) < scanned.present:  # else each was listed unchanged
+            _mark_unlisted(table, stored, seen, result, started, scanned.recognised)
     else:
         seen.update(map(scanned.by_digest.__getitem__, scanned.recognised))
         result.not_found = [job_id for job_id in ids if key(uuid.UUID(job_id)) not in seen]

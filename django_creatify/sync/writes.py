@@ -85,6 +85,9 @@ def _write_batch_once(
     using = table.using
     to_create: list[JobRow] = []
     to_update: list[JobRow] = []
+    # Unchanged payloads listed in other bytes (reformatted, or digested by an earlier
+    # version): their new digest is stored, so the next listing recognises them unread.
+    redigested: list[tuple[uuid.UUID, str]] = []
     transitions: list[Transition] = []
     announcing = has_listeners(table.model)
     with transaction.atomic(using=using):
@@ -111,6 +114,8 @@ def _write_batch_once(
                 continue
             if row["missing_since"] is None and _same_payload(job, row):
                 result.unchanged += 1
+                if job.digest and job.digest != row["raw_digest"]:
+                    redigested.append((job.id, job.digest))
                 continue
             updated = JobRow(job, now, _editor_url_fetched_at(job, row, now))
             to_update.append(updated)
@@ -120,6 +125,7 @@ def _write_batch_once(
         to_create.sort(key=lambda created: created.job.id.int)
         table.insert(to_create)  # InsertConflict rolls this batch back
         table.update(to_update)
+        table.set_digests(redigested)
         if transitions:
             model = table.model
             transaction.on_commit(lambda: announce(model, transitions), using=using)
