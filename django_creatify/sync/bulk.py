@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import connections, models
+from django.db import connections, models, transaction
 
 from ..client import chunked
 from ..families import Family
@@ -76,6 +77,10 @@ class MirrorTable:
         self._table = quote(model._meta.db_table)
         self._columns = [quote(_column(model, name)) for name in self.fields]
         self._mirrored_values = itemgetter(*family.mirrored_fields)
+        self._copy_sql = f"COPY {self._table} ({', '.join(self._columns)}) FROM STDIN"
+        #: Whether new rows can go in a COPY kept open across batches (psycopg 3).
+        driver = getattr(connection, "Database", None)  # the backend's DB-API module
+        self.streams = connection.vendor == "postgresql" and hasattr(driver, "Copy")
         self._native_uuid = native = connection.features.has_native_uuid_field
         # PostgreSQL's UUID text is Python's ``str`` of it; text keys load and hash in C,
         # where the driver would build a UUID object per stored row.
@@ -133,21 +138,16 @@ class MirrorTable:
         """Insert new rows; raises InsertConflict if one of them exists already."""
         if not rows:
             return
+        if self.streams:
+            # Within the caller's transaction, which a conflict rolls back.
+            with InsertStream(self, savepoint=False) as stream:
+                stream.write(rows)
+            return
         params = self._params(rows)
-        columns = ", ".join(self._columns)
         with self.connection.cursor() as cursor:
-            copy = getattr(cursor.cursor, "copy", None)
-            if copy is not None and self.connection.vendor == "postgresql":
-                try:
-                    with copy(f"COPY {self._table} ({columns}) FROM STDIN") as stream:
-                        for values in params:
-                            stream.write_row(values)
-                except self.connection.Database.IntegrityError:  # type: ignore[attr-defined]  # set by each backend
-                    raise InsertConflict from None
-                return
             # Identifiers come from model metadata, quoted by the backend; values are parameters.
             sql = (
-                f"INSERT INTO {self._table} ({columns}) "
+                f"INSERT INTO {self._table} ({', '.join(self._columns)}) "
                 f"VALUES ({', '.join(self._marks)}) "
                 f"ON CONFLICT ({self._columns[0]}) DO NOTHING"
             )
@@ -209,6 +209,46 @@ class MirrorTable:
                 while rows := cursor.fetchmany(READ_CHUNK):
                     stored.update(rows)
         return stored
+
+
+class InsertStream:
+    """New rows in one ``COPY`` (PostgreSQL, psycopg 3) and one transaction, which
+    commits when the stream ends: rows can be written in several goes, and the database
+    stores those already sent while the caller prepares the next. Ending raises
+    InsertConflict, the transaction rolled back, if a row existed (another transaction
+    inserted it meanwhile) or the rows met another writer's in a deadlock."""
+
+    def __init__(self, table: MirrorTable, *, savepoint: bool = True) -> None:
+        self.table = table
+        self.rows = 0
+        self._savepoint = savepoint
+        database: Any = getattr(table.connection, "Database", None)
+        self._conflicts = (database.IntegrityError, database.errors.DeadlockDetected)
+
+    def __enter__(self) -> InsertStream:
+        table = self.table
+        with ExitStack() as stack:
+            stack.enter_context(transaction.atomic(using=table.using, savepoint=self._savepoint))
+            cursor = stack.enter_context(table.connection.cursor())
+            self._copy = stack.enter_context(cursor.cursor.copy(table._copy_sql))
+            self._stack = stack.pop_all()
+        return self
+
+    def write(self, rows: Sequence[JobRow]) -> None:
+        write_row = self._copy.write_row
+        for values in self.table._params(rows):
+            write_row(values)
+        self.rows += len(rows)
+
+    def __exit__(self, kind: Any, exc: BaseException | None, traceback: Any) -> None:
+        # The COPY ends (or fails) first, then the cursor, then the transaction, which
+        # rolls back if anything before it raised.
+        try:
+            self._stack.__exit__(kind, exc, traceback)
+        except self._conflicts:
+            raise InsertConflict from None
+        if isinstance(exc, self._conflicts):
+            raise InsertConflict from None
 
 
 def _same(value: Any) -> Any:

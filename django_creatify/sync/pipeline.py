@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -34,11 +35,11 @@ from ..families import Family, get_family
 from ..listing import RECOGNISED, JsonArrayBody, ListedItem, Unreadable
 from ..payloads import FieldRejected, ParsedJob, SkippedItem, parse_job, parse_jobs
 from ..spool import BodyAbandoned, BodyRestarted, BodySpool
+from .batches import BatchWriter
 from .bulk import MirrorTable
 from .collector import collector_paused
 from .missing import mark_missing
 from .result import SyncResult
-from .writes import write_batch
 
 # Items decoded while a listing is checked are kept for writing up to this many bytes of
 # JSON (a few times that in memory); past it they are decoded again from the spooled body.
@@ -256,7 +257,6 @@ def _write_scanned(
     transaction, then mark what a complete listing lacked."""
     key = table.key
     stored = scanned.stored
-    seen: set[Any] = set()  # the keys of the rows of the items decoded
     result = SyncResult()
     result.unchanged = len(scanned.recognised)
     batch_size = creatify_settings.SYNC_BATCH_SIZE
@@ -268,15 +268,16 @@ def _write_scanned(
     scanned.kept = []
     for listing, positions in scanned.noted:
         for start in range(0, len(positions), 3 * batch_size):
-            batches.append(_read_again(listing, positions[start : start + 3 * batch_size]))
-    for batch in batches:
-        jobs, skipped = _parse_listed(family, batch)
-        seen.update(key(job.id) for job in jobs)
-        # A job whose fields could not be read is still listed: it is not missing.
-        seen.update(key(job_id) for item in skipped if (job_id := quick_id(item.value)))
-        result.skip([item.skipped for item in skipped])
-        if jobs:
-            write_batch(jobs, started, result, table, stored=stored)
+            batches.append(_ReadAgain(listing, positions[start : start + 3 * batch_size]))
+    with BatchWriter(table, started, result, stored) as writer:
+        seen = writer.seen  # the keys of the rows of the items decoded
+        for batch in batches:
+            jobs, skipped = _parse_listed(family, batch)
+            result.skip([item.skipped for item in skipped])
+            if jobs:
+                writer.write(jobs, partial(_jobs_of, family, batch))
+            # A job whose fields could not be read is still listed: it is not missing.
+            seen.update(key(job_id) for item in skipped if (job_id := quick_id(item.value)))
     if ids is None:
         if len(scanned.recognised) < scanned.present:  # else each was listed unchanged
             _mark_unlisted(table, stored, seen, result, started, scanned.recognised)
@@ -304,12 +305,13 @@ def apply_payloads(
     stored = table.stored_digests() if complete_listing else None
     seen: set[Any] = set()
     batch_size = creatify_settings.SYNC_BATCH_SIZE
-    for number, batch in enumerate(batched(items, batch_size)):
-        seen.update(key(job_id) for item in batch if (job_id := quick_id(item)) is not None)
-        parsed = parse_jobs(family, batch, start_index=number * batch_size)
-        result.skip(parsed.skipped)
-        if parsed.flows:
-            write_batch(parsed.flows, started, result, table, stored=stored)
+    with BatchWriter(table, started, result, stored) as writer:
+        for number, batch in enumerate(batched(items, batch_size)):
+            seen.update(key(job_id) for item in batch if (job_id := quick_id(item)) is not None)
+            parsed = parse_jobs(family, batch, start_index=number * batch_size)
+            result.skip(parsed.skipped)
+            if parsed.flows:
+                writer.write(parsed.flows)
     if stored is not None:
         _mark_unlisted(table, stored, seen, result, started)
     return result
@@ -335,16 +337,28 @@ def _mark_unlisted(
     mark_missing(table.model, result, unlisted, present, started)
 
 
-def _read_again(listing: JsonArrayBody, positions: array[int]) -> Iterator[ListedItem]:
-    for at in range(0, len(positions), 3):
-        index, offset, length = positions[at : at + 3]
-        yield listing.read(offset, length, index)
+@dataclass(frozen=True, slots=True)
+class _ReadAgain:
+    """Noted items, decoded again from the spooled body each time they are iterated."""
+
+    listing: JsonArrayBody
+    positions: array[int]  # index, offset, length of each
+
+    def __iter__(self) -> Iterator[ListedItem]:
+        positions = self.positions
+        for at in range(0, len(positions), 3):
+            index, offset, length = positions[at : at + 3]
+            yield self.listing.read(offset, length, index)
 
 
 @dataclass(frozen=True, slots=True)
 class _Unreadable:
     value: Any
     skipped: SkippedItem
+
+
+def _jobs_of(family: Family, items: Iterable[ListedItem]) -> list[ParsedJob]:
+    return _parse_listed(family, items)[0]
 
 
 def _parse_listed(

@@ -44,18 +44,17 @@ class ComparedRow(TypedDict):
     missing_since: datetime | None
 
 
-def write_batch(
-    jobs: list[ParsedJob],
+def write_latest(
+    latest: dict[uuid.UUID, ParsedJob],
     now: datetime,
     result: SyncResult,
     table: MirrorTable,
     *,
     stored: dict[Any, str | None] | None = None,
 ) -> None:
-    """Write a batch; ``stored`` (keys read before the listing) spares the locked read of
-    rows that did not exist then."""
-    latest = _newest_per_id(jobs)
-    result.unchanged += len(jobs) - len(latest)
+    """Write a batch (the newest item of each job, :func:`newest_per_id`) in its own
+    transaction; ``stored`` (keys read before the listing) spares the locked read of rows
+    that did not exist then."""
     if stored is None:
         existed = list(latest)
     else:
@@ -139,7 +138,7 @@ def _same_payload(job: ParsedJob, row: ComparedRow) -> bool:
     return (bool(job.digest) and job.digest == row["raw_digest"]) or job.raw == row["raw"]
 
 
-def _newest_per_id(jobs: list[ParsedJob]) -> dict[uuid.UUID, ParsedJob]:
+def newest_per_id(jobs: list[ParsedJob]) -> dict[uuid.UUID, ParsedJob]:
     latest: dict[uuid.UUID, ParsedJob] = {}
     for job in jobs:
         current = latest.get(job.id)
