@@ -55,6 +55,7 @@ MAX_END_GUESSES = 16
 # larger still, or not wholly buffered by then, is left to the item-by-item path.
 _BEFORE_NEXT_ID = re.compile(rb'\}[ \t\n\r]*,[ \t\n\r]*(\{)[ \t\n\r]*"id"[ \t\n\r]*:')
 _COMPACT_BEFORE_NEXT_ID = b'},{"id":'
+_NEXT_ID_AFTER_BRACE = _COMPACT_BEFORE_NEXT_ID[1:]
 _ID_CUT_WINDOW = 16 * 1024
 
 
@@ -161,9 +162,11 @@ class JsonArrayBody:
         likely_end = _LIKELY_END.search
         next_item = _BEFORE_NEXT_ID.search
         find = data.find
+        startswith = data.startswith
         at = cursor.at - cursor.base
         # The needle ends within the span, so an item cut there is within the limit.
         span = min(limit + len(_COMPACT_BEFORE_NEXT_ID) - 1, _ID_CUT_WINDOW)
+        brace_span = span - len(_COMPACT_BEFORE_NEXT_ID) + 1
         while True:
             base, size = cursor.base, len(data)
             if at < size and data[at] != _OPEN_BRACE:
@@ -172,7 +175,16 @@ class JsonArrayBody:
                 # The usual resync, compact items led by "id" and all unchanged, in the
                 # fewest steps per item; anything else falls to the steps below.
                 taken = len(run)
-                while (cut := find(_COMPACT_BEFORE_NEXT_ID, at, at + span)) >= 0:
+                while True:
+                    # A flat item ends at its first "}": one memchr, then the needle's
+                    # tail; a nested one is searched on from there.
+                    cut = find(b"}", at, at + brace_span)
+                    if cut < 0:
+                        break
+                    if not startswith(_NEXT_ID_AFTER_BRACE, cut + 1):
+                        cut = find(_COMPACT_BEFORE_NEXT_ID, cut, at + span)
+                        if cut < 0:
+                            break
                     hashed = sha256(data[at : cut + 1]).hexdigest()[:DIGEST_CHARS]
                     if hashed not in recognised:
                         break

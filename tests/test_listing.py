@@ -246,6 +246,26 @@ def test_limits_are_inclusive():
     assert [type(item.value) for item in found] == [listing.Unreadable] * 2
 
 
+@pytest.mark.parametrize("nested", [False, True])
+def test_a_known_item_over_the_limit_is_skipped_not_recognised(nested):
+    """The run of recognised items holds to the limit too, for flat and nested items."""
+    inner = {"n": {"m": 1}} if nested else {}
+    items = [{"id": str(number), **inner, "name": "a" * (40 + number)} for number in range(3)]
+    body = json.dumps(items, separators=(",", ":")).encode()
+    first = scanned(body)
+    known = {item.digest for item in first}
+    lengths = [item.length for item in first]
+    for limit in (lengths[1] - 1, lengths[1]):
+        collected: list[str] = []
+        found = list(
+            body_of(body, max_item_bytes=limit).scan(known, on_recognised=collected.extend)
+        )
+        values = collected + [item.value for item in found]
+        over = [length > limit for length in lengths]
+        assert sum(isinstance(value, listing.Unreadable) for value in values) == sum(over)
+        assert len(collected) + sum(item.value is RECOGNISED for item in found) == over.count(False)
+
+
 def test_the_id_of_a_skipped_item_is_its_own_not_a_nested_one():
     nested = b'{"job": {"id": "not-mine"}, "x": ' + b"[" * DEEP + b"]" * DEEP + b"}"
     string_id = b'{"x": "\\"id\\": \\"nope\\"", "id" : "mine", "y": ' + b"[" * DEEP + b"]" * DEEP
