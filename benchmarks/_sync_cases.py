@@ -111,32 +111,32 @@ def run_ours(family, spec: dict[str, Any]) -> dict[str, Any]:
 
 
 class CopyCounter:
-    """Counts the COPY statements (and their rows) of ``MirrorTable.insert`` on PostgreSQL."""
+    """Counts the COPY statements on PostgreSQL (``InsertStream``: one per batch written
+    alone, one per run of batches of new rows) and the rows they send."""
 
     def __init__(self) -> None:
         self.statements = self.rows = 0
 
     def __enter__(self) -> CopyCounter:
-        from django.db import connection
+        from django_creatify.sync.bulk import InsertStream
 
-        from django_creatify.sync.bulk import MirrorTable
+        self._originals = enter, write = InsertStream.__enter__, InsertStream.write
 
-        self._original = original = MirrorTable.insert
-        copying = connection.vendor == "postgresql"
+        def entered(stream):
+            self.statements += 1
+            return enter(stream)
 
-        def insert(table, rows):
-            original(table, rows)
-            if copying and rows:
-                self.statements += 1
-                self.rows += len(rows)
+        def written(stream, rows):
+            write(stream, rows)
+            self.rows += len(rows)
 
-        MirrorTable.insert = insert
+        InsertStream.__enter__, InsertStream.write = entered, written
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        from django_creatify.sync.bulk import MirrorTable
+        from django_creatify.sync.bulk import InsertStream
 
-        MirrorTable.insert = self._original
+        InsertStream.__enter__, InsertStream.write = self._originals
 
 
 def _client_headers() -> dict[str, str]:

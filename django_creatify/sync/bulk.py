@@ -7,11 +7,12 @@ instance per row, which costs more than the write. Here rows go from parsed valu
 driver parameters, converting only what the driver cannot take as it is (UUIDs and
 dates on SQLite), through the connection and transaction Django is using.
 
-On PostgreSQL with psycopg 3, new rows are sent with ``COPY``, several times faster than
-an ``INSERT`` per row. ``COPY`` has no ``ON CONFLICT``: a row another transaction
-inserted meanwhile fails the batch with an IntegrityError instead, which the caller
-treats as it treats a short insert count. Django's execute wrappers and query log do not
-see a ``COPY``.
+On PostgreSQL with psycopg 3, new rows are sent with ``COPY`` (:class:`InsertStream`),
+several times faster than an ``INSERT`` per row, and a ``COPY`` can stay open while its
+caller prepares more rows. ``COPY`` has no ``ON CONFLICT``: a row another transaction
+inserted meanwhile fails it with an IntegrityError instead, raised as InsertConflict,
+which the caller treats as it treats a short insert count. Django's execute wrappers and
+query log do not see a ``COPY``.
 """
 
 from __future__ import annotations
