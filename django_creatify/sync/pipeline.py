@@ -2,9 +2,10 @@
 
 A listing is read in two passes. The first checks the whole body, as it arrives, and
 sorts its items: an item whose bytes have the digest stored with its row is unchanged and
-is not even decoded; the others are noted by position. Only then, once nothing can turn out to be
-malformed, does the second pass decode the noted items and write them, a batch per
-transaction (:mod:`.writes`). A failed request or a bad body changes no row.
+is not even decoded; the others are noted by position. Only then, once nothing can turn
+out to be malformed, does the second pass decode the noted items and write them, a batch
+per transaction, or on PostgreSQL consecutive batches of new rows in one (:mod:`.batches`).
+A failed request or a bad body changes no row.
 
 Decoded items (the API's answer to a create, a caller's own list) go through the same
 batches and the same missing-job rule, without the digests.
@@ -253,8 +254,8 @@ def _write_scanned(
     ids: list[str] | None,
     table: MirrorTable,
 ) -> SyncResult:
-    """The second pass: decode and write the items the first one left, a batch per
-    transaction, then mark what a complete listing lacked."""
+    """The second pass: decode and write the items the first one left, in batches
+    (:class:`.batches.BatchWriter`), then mark what a complete listing lacked."""
     key = table.key
     stored = scanned.stored
     result = SyncResult()
