@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import DatabaseError, connection, connections
 from django.test import override_settings
 
 from django_creatify.models import AuroraFlow
@@ -114,3 +114,25 @@ def test_a_row_another_writer_inserts_under_an_open_copy_is_compared_not_inserte
     assert len(rows) == 10
     for payload in served(creatify_sandbox):
         assert row_values(rows[uuid.UUID(payload["id"])]) == expected_row(payload)
+
+
+def test_a_failure_while_the_copy_is_open_leaves_none_of_its_rows(
+    creatify_sandbox, streams, monkeypatch
+):
+    """The rows of every batch a COPY took so far go with it: the next sync repairs."""
+    creatify_sandbox.add_jobs(10, status="done")
+    original = InsertStream.write
+
+    def write(stream, rows):
+        if stream.rows:  # the second batch
+            raise DatabaseError("injected: connection lost mid-COPY")
+        original(stream, rows)
+
+    monkeypatch.setattr(InsertStream, "write", write)
+    with override_settings(CREATIFY={**settings.CREATIFY, "SYNC_BATCH_SIZE": 4}):
+        with pytest.raises(DatabaseError, match="injected"):
+            sync_aurora_flows()
+        assert not AuroraFlow.objects.exists()
+        monkeypatch.setattr(InsertStream, "write", original)
+        assert sync_aurora_flows().created == 10
+    assert [stream.rows for stream in streams] == [4, 10]
