@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 import threading
 import uuid
+from contextlib import nullcontext
 
 import pytest
 from django.conf import settings
-from django.db import DatabaseError, connection, connections
+from django.db import DatabaseError, connection, connections, transaction
 from django.test import override_settings
 
 from django_creatify.models import AuroraFlow
@@ -65,13 +66,14 @@ def test_new_rows_of_consecutive_batches_go_in_one_copy(creatify_sandbox, stream
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("in_callers_transaction", [False, True])
 def test_a_row_another_writer_inserts_under_an_open_copy_is_compared_not_inserted_twice(
-    creatify_sandbox, streams, monkeypatch
+    creatify_sandbox, streams, monkeypatch, in_callers_transaction
 ):
     """Another writer (a refresh by id, on its own connection) inserts a job after this
     sync read the mirror and opened its COPY: the COPY meets that row, is rolled back
-    whole, and its batches are written again one by one, reading every row. Each job's
-    creation is announced once."""
+    whole (to its savepoint, inside a caller's transaction), and its batches are written
+    again one by one, reading every row. Each job's creation is announced once."""
     jobs = creatify_sandbox.add_jobs(10, status="done")
     raced = jobs[4]["id"]
     errors: list[BaseException] = []
@@ -102,7 +104,10 @@ def test_a_row_another_writer_inserts_under_an_open_copy_is_compared_not_inserte
 
     job_status_changed.connect(receiver, sender=AuroraFlow)
     try:
-        with override_settings(CREATIFY={**settings.CREATIFY, "SYNC_BATCH_SIZE": 4}):
+        with (
+            override_settings(CREATIFY={**settings.CREATIFY, "SYNC_BATCH_SIZE": 4}),
+            transaction.atomic() if in_callers_transaction else nullcontext(),
+        ):
             result = sync_aurora_flows()
     finally:
         job_status_changed.disconnect(receiver, sender=AuroraFlow)
