@@ -63,6 +63,11 @@ def _ref(auto_schema: Any, serializer: type[serializers.Serializer], direction: 
     return auto_schema.resolve_serializer(serializer, direction).ref
 
 
+def _messages(fields: Schema) -> Schema:
+    """A list of messages, each a text or the errors of a nested object (``fields``)."""
+    return {"type": "array", "items": {"anyOf": [{"type": "string"}, fields]}}
+
+
 @extend_schema_serializer(many=False, component_name="ValidationErrors")
 class ValidationErrorsSerializer(WrittenSchema):
     """`{field: [message, ...]}` for every field in error (`non_field_errors` for a rule
@@ -72,11 +77,10 @@ class ValidationErrorsSerializer(WrittenSchema):
     @classmethod
     def openapi_schema(cls, auto_schema: Any, direction: str) -> Schema:
         nested = _ref(auto_schema, cls, direction)
-        messages = {"type": "array", "items": {"anyOf": [{"type": "string"}, nested]}}
         return {
             "type": "object",
             "description": getdoc(cls),
-            "additionalProperties": {"anyOf": [messages, nested]},
+            "additionalProperties": {"anyOf": [_messages(nested), nested]},
         }
 
 
@@ -88,9 +92,8 @@ class BadRequestSerializer(WrittenSchema):
     @classmethod
     def openapi_schema(cls, auto_schema: Any, direction: str) -> Schema:
         fields = _ref(auto_schema, ValidationErrorsSerializer, direction)
-        messages = {"type": "array", "items": {"anyOf": [{"type": "string"}, fields]}}
         detail = _ref(auto_schema, ErrorSerializer, direction)
-        return {"description": getdoc(cls), "anyOf": [fields, detail, messages]}
+        return {"description": getdoc(cls), "anyOf": [fields, detail, _messages(fields)]}
 
 
 class WrittenSchemaExtension(OpenApiSerializerExtension):

@@ -19,10 +19,10 @@ from typing import Any
 from django.db import transaction
 
 from ..payloads import ParsedJob
-from .bulk import InsertConflict, InsertStream, JobRow, MirrorTable
+from .bulk import InsertConflict, InsertStream, MirrorTable
 from .result import SyncResult
 from .transitions import Transition, announce, has_listeners
-from .writes import newest_per_id, write_latest
+from .writes import new_row, newest_per_id, write_latest
 
 # Rows one COPY takes before it commits (a conflict rolls back that many).
 STREAM_ROWS = 10_000
@@ -96,7 +96,7 @@ class BatchWriter:
         now = self.now
         # In key order within the batch, as a batch written alone inserts them.
         jobs = sorted(latest.values(), key=lambda job: job.id.int)
-        rows = [JobRow(job, now, now if job.values["editor_url"] else None) for job in jobs]
+        rows = [new_row(job, now) for job in jobs]
         self._held.append(again)
         try:
             self._stream.write(rows)
@@ -105,7 +105,7 @@ class BatchWriter:
                 raise
             return
         if self._announcing:
-            self._transitions += [Transition(row, None, row.job.values["status"]) for row in rows]
+            self._transitions += map(Transition.creation, rows)
         # Announced on commit, so a stream holds its rows' jobs: fewer when announcing.
         if self._stream.rows >= (ANNOUNCED_STREAM_ROWS if self._announcing else STREAM_ROWS):
             self.flush()

@@ -83,6 +83,8 @@ class MirrorTable:
         driver = getattr(connection, "Database", None)  # the backend's DB-API module
         self.streams = connection.vendor == "postgresql" and hasattr(driver, "Copy")
         self._native_uuid = native = connection.features.has_native_uuid_field
+        # A UUID as the column stores it (32 hex digits where there is no UUID type).
+        self._stored_id: Callable[[Any], Any] = _same if native else _hex
         # PostgreSQL's UUID text is Python's ``str`` of it; text keys load and hash in C,
         # where the driver would build a UUID object per stored row.
         self._text_keys = connection.vendor == "postgresql"
@@ -176,8 +178,7 @@ class MirrorTable:
             return
         quote = self.connection.ops.quote_name
         pk, digest = (quote(_column(self.model, name)) for name in ("id", "raw_digest"))
-        stored_as = _same if self._native_uuid else _hex
-        params = [(value, stored_as(job_id)) for job_id, value in digests]
+        params = [(value, self._stored_id(job_id)) for job_id, value in digests]
         with self.connection.cursor() as cursor:
             cursor.executemany(f"UPDATE {self._table} SET {digest} = %s WHERE {pk} = %s", params)
 
@@ -197,8 +198,7 @@ class MirrorTable:
         # Python step per row.
         key = f"{pk}::text" if self._text_keys else pk
         sql = f"SELECT {key}, CASE WHEN {missing} IS NULL THEN {digest} END FROM {self._table}"
-        stored_as = _same if self._native_uuid else _hex
-        keys = None if job_ids is None else [stored_as(job_id) for job_id in job_ids]
+        keys = None if job_ids is None else [self._stored_id(job_id) for job_id in job_ids]
         stored: dict[Any, str | None] = {}
         with self.connection.cursor() as cursor:
             for chunk in [None] if keys is None else chunked(keys, READ_CHUNK):

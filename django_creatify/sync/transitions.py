@@ -25,6 +25,11 @@ class Transition:
     previous_status: str | None
     status: str
 
+    @classmethod
+    def creation(cls, row: JobRow) -> Transition:
+        """A new row: no previous status."""
+        return cls(row, None, row.job.values["status"])
+
 
 def has_listeners(model: type[CreatifyJob]) -> bool:
     """Whether a sync must work out its transitions: for a receiver, or for the archive,

@@ -103,10 +103,10 @@ def _write_batch_once(
         for job in latest.values():
             row = existing.get(job.id)
             if row is None:
-                created = JobRow(job, now, now if job.values["editor_url"] else None)
+                created = new_row(job, now)
                 to_create.append(created)
                 if announcing:
-                    transitions.append(Transition(created, None, job.values["status"]))
+                    transitions.append(Transition.creation(created))
                 continue
             if _is_older(job, row):
                 result.stale += 1
@@ -131,6 +131,11 @@ def _write_batch_once(
     result.created += len(to_create)
     result.updated += len(to_update)
     return result
+
+
+def new_row(job: ParsedJob, now: datetime) -> JobRow:
+    """The row of a job not mirrored yet; its editor link, if any, fetched ``now``."""
+    return JobRow(job, now, now if job.values["editor_url"] else None)
 
 
 def _same_payload(job: ParsedJob, row: ComparedRow) -> bool:
