@@ -4,6 +4,7 @@ Rows reach the mirror through the sync (``apply_payloads``) from payloads shaped
 Creatify documents each family's object.
 """
 
+import base64
 import json
 import uuid
 from datetime import UTC, datetime
@@ -326,6 +327,20 @@ def test_no_credentials_is_a_401_with_a_challenge(family, monkeypatch):
     assert APIClient().get(f"{PREFIX}{family}/").status_code in (401, 403)
     with non_staff_api():
         assert client_for(make_user("u")).get(f"{PREFIX}{family}/").status_code == 200
+
+
+def test_credentials_holding_nul_are_refused_not_a_server_error(staff, family, monkeypatch):
+    """PostgreSQL refuses NUL in text: a user name holding one never reaches the database."""
+    monkeypatch.setattr(
+        VIEWSETS[family], "authentication_classes", [SessionAuthentication, BasicAuthentication]
+    )
+    for credentials in (b"ad\x00min:secret", b"admin:se\x00cret"):
+        header = "Basic " + base64.b64encode(credentials).decode()
+        response = Client().get(f"{PREFIX}{family}/", HTTP_AUTHORIZATION=header)
+        assert response.status_code == 401
+        assert response.json() == {"detail": "Invalid credentials."}
+    # The connection is fit for the next request, in the same transaction.
+    assert staff.get(f"{PREFIX}{family}/").status_code == 200
 
 
 def test_a_family_the_site_does_not_mirror_is_not_found(staff, family):

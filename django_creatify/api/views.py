@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ParseError
+from rest_framework.exceptions import AuthenticationFailed, NotFound, ParseError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -37,7 +37,7 @@ from ..families import (
 )
 from ..paginator import EstimatedCountPaginator
 from ..queueing import QUEUE_ERRORS
-from .access import wants_raw
+from .access import has_nul_credentials, wants_raw
 from .errors import creatify_error_response
 from .filters import FilterBackend, filterset_for
 from .query import BoundedQueryBackend
@@ -100,6 +100,11 @@ class JobViewSet(
         "duration",
     )
     ordering = ("-created_at",)
+
+    def perform_authentication(self, request):
+        if has_nul_credentials(request):
+            raise AuthenticationFailed(_("Invalid credentials."))
+        super().perform_authentication(request)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
